@@ -1,0 +1,274 @@
+import type { AmiMessage, AmiMessageType } from './ami-message.js';
+import { AmiProtocolError, AmiProtocolErrorCode } from './ami-protocol-error.js';
+
+export interface AmiParserOptions {
+  /** Longest accepted line, CR LF excluded. Default 8192. */
+  maxLineBytes?: number;
+  /** Longest accepted frame, line ends included. Default 256 KiB. */
+  maxMessageBytes?: number;
+  /** Most header lines in one frame. Default 8192. */
+  maxHeadersPerMessage?: number;
+  /** Told once per dropped frame; parsing resumes after the frame's blank line. */
+  onError?: (err: AmiProtocolError) => void;
+  /** The stream starts with a `Asterisk Call Manager/x.y.z` line. Default true; false for a server reading actions. */
+  expectBanner?: boolean;
+}
+
+type Headers = Record<string, string | string[]>;
+
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+/** Lower-cased keys are cached (a few hundred distinct keys exist); bounded because the network feeds it. */
+const KEY_CACHE_LIMIT = 2048;
+
+/**
+ * Streaming AMI decoder: bytes in, one callback per frame (`Key: Value` lines ending in a blank line).
+ *
+ * Complete lines are decoded straight out of each chunk, one `toString` per chunk rather than per line;
+ * only the trailing partial line is copied into an internal buffer, so that buffer never holds more than
+ * `maxLineBytes + 1` bytes. A bad line or an oversized frame is reported once through `onError`, and the
+ * rest of that frame is dropped up to its blank line.
+ *
+ * Callbacks must not throw: an exception propagates out of `push()` and the rest of that chunk is lost
+ * (call `reset()` before reusing the parser).
+ */
+export class AmiParser {
+  private readonly maxLineBytes: number;
+  private readonly maxMessageBytes: number;
+  private readonly maxHeaders: number;
+  private readonly onError: ((err: AmiProtocolError) => void) | undefined;
+  private readonly expectBanner: boolean;
+  private readonly keyCache = new Map<string, string>();
+
+  /** Partial line carried to the next chunk. Allocated on first use, capacity maxLineBytes + 2. */
+  private pending: Buffer | undefined;
+  private pendingLen = 0;
+  /** An overlong partial line was thrown away: the next LF ends a (non-empty, already reported) line. */
+  private discardingLine = false;
+
+  private headers: Headers | null = null;
+  private type: AmiMessageType = 'unknown';
+  private headerCount = 0;
+  private messageBytes = 0;
+  /** Dropping lines up to the next blank line after an error. */
+  private skipping = false;
+
+  private awaitingBanner: boolean;
+  private bannerLine: string | undefined;
+
+  constructor(
+    private readonly onMessage: (msg: AmiMessage) => void,
+    options: AmiParserOptions = {},
+  ) {
+    this.maxLineBytes = positive(options.maxLineBytes, 8192, 'maxLineBytes');
+    this.maxMessageBytes = positive(options.maxMessageBytes, 256 * 1024, 'maxMessageBytes');
+    this.maxHeaders = positive(options.maxHeadersPerMessage, 8192, 'maxHeadersPerMessage');
+    this.onError = options.onError;
+    this.expectBanner = options.expectBanner ?? true;
+    this.awaitingBanner = this.expectBanner;
+  }
+
+  /** The greeting line (`Asterisk Call Manager/11.0.0`), once it has arrived. */
+  get banner(): string | undefined {
+    return this.bannerLine;
+  }
+
+  /** Bytes held for an incomplete line; never more than maxLineBytes + 1. */
+  get bufferedBytes(): number {
+    return this.pendingLen;
+  }
+
+  /** Forget everything, as for a new connection (the banner is expected again). */
+  reset(): void {
+    this.pendingLen = 0;
+    this.discardingLine = false;
+    this.dropMessage();
+    this.skipping = false;
+    this.awaitingBanner = this.expectBanner;
+    this.bannerLine = undefined;
+  }
+
+  push(chunk: Buffer): void {
+    const end = chunk.length;
+    let start = 0;
+    if (end === 0) return;
+
+    if (this.pendingLen > 0 || this.discardingLine) {
+      const lf = chunk.indexOf(LF);
+      if (lf === -1) {
+        this.keepPartial(chunk, 0, end);
+        return;
+      }
+      start = lf + 1;
+      if (this.discardingLine) {
+        this.discardingLine = false;
+      } else {
+        const crBeforeLf = lf > 0 ? chunk[lf - 1] === CR : this.pending![this.pendingLen - 1] === CR;
+        if (this.pendingLen + lf - (crBeforeLf ? 1 : 0) > this.maxLineBytes) {
+          this.pendingLen = 0;
+          this.fail(AmiProtocolErrorCode.LINE_TOO_LONG, `line longer than ${this.maxLineBytes} bytes`);
+        } else {
+          const pending = this.pending!;
+          chunk.copy(pending, this.pendingLen, 0, start);
+          const len = this.pendingLen + start;
+          this.pendingLen = 0;
+          this.parseLines(pending, 0, len);
+        }
+      }
+    }
+
+    if (start < end) {
+      const lastLf = chunk.lastIndexOf(LF);
+      if (lastLf >= start) {
+        this.parseLines(chunk, start, lastLf + 1);
+        start = lastLf + 1;
+      }
+      if (start < end) this.keepPartial(chunk, start, end);
+    }
+  }
+
+  /** Carry bytes of an unfinished line to the next chunk, unless the line is already too long. */
+  private keepPartial(chunk: Buffer, from: number, to: number): void {
+    if (this.discardingLine) return;
+    const total = this.pendingLen + to - from;
+    // A trailing CR may be the first half of the line end, so it does not count towards the line.
+    if (total - (chunk[to - 1] === CR ? 1 : 0) > this.maxLineBytes) {
+      this.pendingLen = 0;
+      this.discardingLine = true;
+      this.fail(AmiProtocolErrorCode.LINE_TOO_LONG, `line longer than ${this.maxLineBytes} bytes`);
+      return;
+    }
+    this.pending ??= Buffer.allocUnsafe(this.maxLineBytes + 2);
+    chunk.copy(this.pending, this.pendingLen, from, to);
+    this.pendingLen = total;
+  }
+
+  /** Parse buf[from, to): whole lines, the last one ending in LF. */
+  private parseLines(buf: Buffer, from: number, to: number): void {
+    const text = buf.toString('utf8', from, to);
+    const n = text.length;
+    // When every byte decoded to one UTF-16 unit, string offsets are byte offsets; otherwise
+    // (multi-byte UTF-8) byte lengths are measured on the bytes, line by line.
+    const sameOffsets = n === to - from;
+    let bytePos = from;
+    let pos = 0;
+    // Cached position of the next ':' at or after pos (n: none left), so a region of lines
+    // without a colon is scanned once, not once per line.
+    let colon = -1;
+
+    while (pos < n) {
+      const lf = text.indexOf('\n', pos);
+      const next = lf + 1;
+      const lineEnd = lf > pos && text.charCodeAt(lf - 1) === CR ? lf - 1 : lf;
+
+      let lineBytes: number;
+      let rawBytes: number;
+      if (sameOffsets) {
+        lineBytes = lineEnd - pos;
+        rawBytes = next - pos;
+      } else {
+        const byteLf = buf.indexOf(LF, bytePos);
+        lineBytes = byteLf - bytePos - (byteLf > bytePos && buf[byteLf - 1] === CR ? 1 : 0);
+        rawBytes = byteLf + 1 - bytePos;
+        bytePos = byteLf + 1;
+      }
+
+      if (lineEnd === pos) {
+        this.endFrame();
+      } else if (this.skipping) {
+        // dropping the rest of a bad frame
+      } else if (lineBytes > this.maxLineBytes) {
+        this.fail(AmiProtocolErrorCode.LINE_TOO_LONG, `line longer than ${this.maxLineBytes} bytes`);
+      } else if ((this.messageBytes += rawBytes) > this.maxMessageBytes) {
+        this.fail(AmiProtocolErrorCode.MESSAGE_TOO_LONG, `frame longer than ${this.maxMessageBytes} bytes`);
+      } else {
+        if (colon < pos) {
+          colon = text.indexOf(':', pos);
+          if (colon === -1) colon = n;
+        }
+        if (this.awaitingBanner) {
+          this.awaitingBanner = false;
+          if (colon >= lineEnd) {
+            // The greeting has no colon and no blank line after it.
+            this.bannerLine = text.slice(pos, lineEnd);
+            this.messageBytes = 0;
+            pos = next;
+            continue;
+          }
+        }
+        if (colon >= lineEnd || colon === pos) {
+          this.fail(AmiProtocolErrorCode.MALFORMED_LINE, 'line without a "Key:" prefix');
+        } else {
+          this.addHeader(text, pos, colon, lineEnd);
+        }
+      }
+      pos = next;
+    }
+  }
+
+  private addHeader(text: string, keyStart: number, colon: number, lineEnd: number): void {
+    const raw = text.slice(keyStart, colon);
+    let key = this.keyCache.get(raw);
+    if (key === undefined) {
+      key = raw.toLowerCase();
+      if (this.keyCache.size < KEY_CACHE_LIMIT) this.keyCache.set(raw, key);
+    }
+    // Asterisk writes "Key: Value"; only that one space is the separator, so a value that
+    // itself starts with a space keeps it.
+    const valueStart = colon + 1 < lineEnd && text.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1;
+    const value = text.slice(valueStart, lineEnd);
+
+    const headers = this.headers;
+    if (headers === null) {
+      const first: Headers = Object.create(null);
+      first[key] = value;
+      this.headers = first;
+      this.headerCount = 1;
+      this.type =
+        key === 'event' ? 'event' : key === 'response' ? 'response' : key === 'action' ? 'action' : 'unknown';
+      return;
+    }
+    if (++this.headerCount > this.maxHeaders) {
+      this.fail(AmiProtocolErrorCode.TOO_MANY_HEADERS, `more than ${this.maxHeaders} headers in one frame`);
+      return;
+    }
+    const previous = headers[key];
+    if (previous === undefined) headers[key] = value;
+    else if (typeof previous === 'string') headers[key] = [previous, value];
+    else previous.push(value);
+  }
+
+  private endFrame(): void {
+    const headers = this.headers;
+    const type = this.type;
+    this.dropMessage();
+    if (this.skipping) {
+      this.skipping = false;
+      return;
+    }
+    if (headers !== null) this.onMessage({ type, headers });
+  }
+
+  private dropMessage(): void {
+    this.headers = null;
+    this.type = 'unknown';
+    this.headerCount = 0;
+    this.messageBytes = 0;
+  }
+
+  /** Report once, then drop the frame up to its blank line. */
+  private fail(code: AmiProtocolErrorCode, message: string): void {
+    this.awaitingBanner = false;
+    if (this.skipping) return;
+    this.skipping = true;
+    this.dropMessage();
+    this.onError?.(new AmiProtocolError(code, message));
+  }
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer`);
+  return value;
+}
