@@ -1,0 +1,4 @@
+import { Initial1795382857309 } from './1795382857309-Initial.js';
+
+/** Every migration, in order. Generated with `npm run migration:generate`, never edited once landed. */
+export const MIGRATIONS: Function[] = [Initial1795382857309];

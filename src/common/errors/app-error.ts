@@ -1,0 +1,40 @@
+/**
+ * Domain errors carry a code; the edges (HTTP filter, Socket.IO acks, AGI replies) map the
+ * code to their own form. Services throw these, never HttpException.
+ */
+export enum ErrorCode {
+  VALIDATION_FAILED = 'VALIDATION_FAILED',
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  FORBIDDEN = 'FORBIDDEN',
+  NOT_FOUND = 'NOT_FOUND',
+  CONFLICT = 'CONFLICT',
+  RATE_LIMITED = 'RATE_LIMITED',
+  PBX_UNAVAILABLE = 'PBX_UNAVAILABLE',
+  PBX_REJECTED = 'PBX_REJECTED',
+  UNAVAILABLE = 'UNAVAILABLE',
+  INTERNAL = 'INTERNAL',
+}
+
+export interface ErrorDetail {
+  field?: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: ErrorDetail[],
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  static notFound(what: string, id: string): AppError {
+    return new AppError(ErrorCode.NOT_FOUND, `${what} ${id} not found`);
+  }
+
+  static conflict(message: string): AppError {
+    return new AppError(ErrorCode.CONFLICT, message);
+  }
+}

@@ -1,0 +1,133 @@
+import { Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : /^-?\d+$/.test(String(value)) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }) =>
+  value === undefined || value === ''
+    ? undefined
+    : value === 'true' || value === '1'
+      ? true
+      : value === 'false' || value === '0'
+        ? false
+        : value;
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/**
+ * Every setting Switchboard reads, validated once at boot (see load-config.ts).
+ * `.env.example` documents each one with its default; keep the two in step.
+ */
+export class EnvSchema {
+  // --- HTTP ---
+  @Transform(toInt)
+  @Max(65535)
+  @Min(0)
+  @IsInt()
+  @IsOptional()
+  PORT?: number;
+
+  @IsString()
+  @IsOptional()
+  HOST?: string;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  @IsOptional()
+  LOG_LEVEL?: string;
+
+  // --- Database ---
+  @Transform(emptyToUndefined)
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  @IsOptional()
+  DATABASE_URL?: string;
+
+  @IsString()
+  @IsOptional()
+  EMBEDDED_PG_DIR?: string;
+
+  @Transform(toInt)
+  @Max(65535)
+  @Min(0)
+  @IsInt()
+  @IsOptional()
+  EMBEDDED_PG_PORT?: number;
+
+  @Transform(toInt)
+  @Max(200)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  DATABASE_POOL_SIZE?: number;
+
+  // --- Authentication ---
+  @Transform(emptyToUndefined)
+  @MinLength(24, { message: 'ADMIN_API_KEY must be at least 24 characters' })
+  @IsString()
+  @IsOptional()
+  ADMIN_API_KEY?: string;
+
+  @Transform(emptyToUndefined)
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  @IsString()
+  @IsOptional()
+  JWT_SECRET?: string;
+
+  @Transform(toInt)
+  @Max(86400)
+  @Min(30)
+  @IsInt()
+  @IsOptional()
+  JWT_TTL_SECONDS?: number;
+
+  // --- Directory data kept by the app itself (generated secrets, embedded database) ---
+  @IsString()
+  @IsOptional()
+  DATA_DIR?: string;
+
+  // --- Shutdown ---
+  @Transform(toInt)
+  @Max(120000)
+  @Min(0)
+  @IsInt()
+  @IsOptional()
+  SHUTDOWN_TIMEOUT_MS?: number;
+
+  // --- Swagger / OpenAPI ---
+  @Transform(toBool)
+  @IsBoolean()
+  @IsOptional()
+  OPENAPI_ENABLED?: boolean;
+
+  // --- The default PBX (AMI) ---
+  @Transform(emptyToUndefined)
+  @MaxLength(255)
+  @IsString()
+  @IsOptional()
+  AMI_HOST?: string;
+
+  @Transform(toInt)
+  @Max(65535)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  AMI_PORT?: number;
+
+  @ValidateIf((env: EnvSchema) => env.AMI_HOST !== undefined)
+  @IsString({ message: 'AMI_USERNAME is required when AMI_HOST is set' })
+  AMI_USERNAME?: string;
+
+  @ValidateIf((env: EnvSchema) => env.AMI_HOST !== undefined)
+  @IsString({ message: 'AMI_SECRET is required when AMI_HOST is set' })
+  AMI_SECRET?: string;
+}

@@ -1,0 +1,67 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { AppConfig } from './app-config.js';
+import { EnvSchema } from './env.schema.js';
+
+/** A bad setting: lists every problem in one message, so the operator fixes them in one go. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** One line per bad setting: "PORT must be an integer number (got "eighty")". Secrets are not echoed. */
+function describe(errors: ValidationError[]): string[] {
+  return errors.map((e) => {
+    const msg = Object.values(e.constraints ?? {})[0] ?? 'is invalid';
+    const secret = /SECRET|KEY|PASSWORD/.test(e.property);
+    const shown = secret || e.value === undefined ? '' : ` (got ${JSON.stringify(e.value)})`;
+    return `${msg.startsWith(e.property) ? msg : `${e.property} ${msg}`}${shown}`;
+  });
+}
+
+/**
+ * Validates the environment into an AppConfig. Reads `.env` from the working directory
+ * first when it exists (values already in the environment win).
+ */
+export function loadConfig(env: Record<string, string | undefined> = readEnvironment()): AppConfig {
+  const parsed = plainToInstance(EnvSchema, env, { enableImplicitConversion: false });
+  const errors = validateSync(parsed, { forbidUnknownValues: false, stopAtFirstError: true });
+  if (errors.length > 0) throw new ConfigError(describe(errors));
+
+  const dataDir = resolve(parsed.DATA_DIR ?? './.data');
+  const config = new AppConfig();
+  config.http = { port: parsed.PORT ?? 3000, host: parsed.HOST ?? '127.0.0.1' };
+  config.logLevel = parsed.LOG_LEVEL ?? 'info';
+  config.database = {
+    url: parsed.DATABASE_URL,
+    embeddedDir: resolve(parsed.EMBEDDED_PG_DIR ?? `${dataDir}/pg`),
+    embeddedPort: parsed.EMBEDDED_PG_PORT ?? 0,
+    poolSize: parsed.DATABASE_POOL_SIZE ?? 10,
+  };
+  config.auth = {
+    adminApiKey: parsed.ADMIN_API_KEY,
+    jwtSecret: parsed.JWT_SECRET,
+    jwtTtlSeconds: parsed.JWT_TTL_SECONDS ?? 900,
+  };
+  config.dataDir = dataDir;
+  config.shutdownTimeoutMs = parsed.SHUTDOWN_TIMEOUT_MS ?? 10000;
+  config.openApiEnabled = parsed.OPENAPI_ENABLED ?? true;
+  config.ami = parsed.AMI_HOST
+    ? {
+        host: parsed.AMI_HOST,
+        port: parsed.AMI_PORT ?? 5038,
+        username: parsed.AMI_USERNAME!,
+        secret: parsed.AMI_SECRET!,
+      }
+    : undefined;
+  return config;
+}
+
+function readEnvironment(): Record<string, string | undefined> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  return process.env;
+}

@@ -1,0 +1,5 @@
+import { ApiKey } from '../modules/auth/api-key.entity.js';
+import { User } from '../modules/users/user.entity.js';
+
+/** Every entity, for the data source and the migration generator. */
+export const ENTITIES = [User, ApiKey];
