@@ -16,7 +16,12 @@ import { AuthService } from './modules/auth/auth.service.js';
 export interface RunningApp {
   app: INestApplication;
   url: string;
-  /** Flushes in-flight work (modules' shutdown hooks), closes the server, then stops the embedded database. */
+  /**
+   * Runs every module's shutdown hooks (in-flight work is flushed there), closes the server,
+   * then stops the embedded database. main.ts calls it on SIGINT/SIGTERM; we do not use Nest's
+   * enableShutdownHooks(), whose own signal handler would re-raise the signal before the
+   * database is stopped.
+   */
   close(): Promise<void>;
 }
 
@@ -48,7 +53,6 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
   }
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks();
   if (config.openApiEnabled) mountOpenApi(app);
   await app.listen(config.http.port, config.http.host);
   const address = app.getHttpServer().address() as { port: number };

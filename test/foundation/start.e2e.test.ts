@@ -1,0 +1,66 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const MAIN = resolve(import.meta.dirname, '../../dist/src/main.js');
+
+/** Runs the compiled service as `npm start` does, with exactly the given environment. */
+function startService(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const base = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
+  const child = spawn(process.execPath, [MAIN], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, output: () => out, exited };
+}
+
+async function waitFor<T>(what: string, fn: () => T | undefined, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('starting the service as a user does (dist/src/main.js)', () => {
+  beforeAll(() => {
+    if (!existsSync(MAIN)) throw new Error('dist/ is missing: run `npm run build` first (npm test does it)');
+  });
+
+  it('refuses a bad setting with one message naming every problem', async () => {
+    const svc = startService({ PORT: 'eighty', AMI_HOST: 'pbx.example', DATABASE_URL: 'mysql://x' });
+    const code = await svc.exited;
+    expect(code).toBe(78);
+    const out = svc.output();
+    expect(out).toContain('Invalid configuration');
+    expect(out).toMatch(/PORT must be an integer number \(got "eighty"\)/);
+    expect(out).toContain('AMI_USERNAME is required when AMI_HOST is set');
+    expect(out).toContain('DATABASE_URL must be a postgres:// URL');
+  });
+
+  it('with no settings at all, starts the embedded PostgreSQL, answers /health ok, and stops cleanly', async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'switchboard-start-')), 'data');
+    chmodSync(resolve(dataDir, '..'), 0o755);
+    const svc = startService({ DATA_DIR: dataDir, PORT: '0' });
+    try {
+      const url = await waitFor('the listening line', () => /listening on (http:\/\/[\d.:]+)/.exec(svc.output())?.[1], 30_000);
+      const res = await fetch(`${url}/health`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ status: 'ok', components: { database: { status: 'up' } } });
+      // the generated admin key works, and is nowhere in the log
+      const key = readFileSync(join(dataDir, 'admin-api-key'), 'utf8').trim();
+      expect((await fetch(`${url}/api/v1/users`, { headers: { 'x-api-key': key } })).status).toBe(200);
+      expect(svc.output()).not.toContain(key);
+      const pgPid = Number(readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+      svc.child.kill('SIGTERM');
+      expect(await svc.exited).toBe(0);
+      expect(() => process.kill(pgPid, 0)).toThrow(); // the embedded server stopped with the app
+    } finally {
+      if (svc.child.exitCode === null) svc.child.kill('SIGKILL');
+    }
+  });
+});
