@@ -1,4 +1,5 @@
+import type { MigrationInterface } from 'typeorm';
 import { Initial1795382857309 } from './1795382857309-Initial.js';
 
 /** Every migration, in order. Generated with `npm run migration:generate`, never edited once landed. */
-export const MIGRATIONS: Function[] = [Initial1795382857309];
+export const MIGRATIONS: (new () => MigrationInterface)[] = [Initial1795382857309];

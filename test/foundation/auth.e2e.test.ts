@@ -118,7 +118,10 @@ describe('authentication and authorization (HTTP, real Postgres)', () => {
   it('answers malformed JSON and a bad id with 400, an unknown id with 404, a duplicate with 409', async () => {
     const malformed = await fetch(`${app.url}/api/v1/users`, {
       method: 'POST',
-      headers: { 'x-api-key': (await import('../support/test-app.js')).TEST_ADMIN_KEY, 'content-type': 'application/json' },
+      headers: {
+        'x-api-key': (await import('../support/test-app.js')).TEST_ADMIN_KEY,
+        'content-type': 'application/json',
+      },
       body: '{"displayName":',
     });
     expect(malformed.status).toBe(400);
@@ -142,13 +145,19 @@ describe('authentication and authorization (HTTP, real Postgres)', () => {
     const patched = await app.api(`/api/v1/users/${u.id}`, { method: 'PATCH', json: { active: false } });
     expect(await patched.json()).toMatchObject({ id: u.id, active: false });
     expect((await app.api('/api/v1/auth/me', { headers: bearer(token) })).status).toBe(401);
-    const list = (await (await app.api('/api/v1/users?limit=500')).json()) as { items: { id: string }[]; total: number };
+    const list = (await (await app.api('/api/v1/users?limit=500')).json()) as {
+      items: { id: string }[];
+      total: number;
+    };
     expect(list.items.map((i) => i.id)).toContain(u.id);
     expect(list.total).toBe(list.items.length);
   });
 
   it('creates service API keys that can mint tokens but not manage users, and revokes them', async () => {
-    const created = await app.api('/api/v1/api-keys', { method: 'POST', json: { name: 'CRM backend', role: 'service' } });
+    const created = await app.api('/api/v1/api-keys', {
+      method: 'POST',
+      json: { name: 'CRM backend', role: 'service' },
+    });
     expect(created.status).toBe(201);
     const { id, key } = (await created.json()) as { id: string; key: string };
     expect(key).toMatch(/^sbk_/);
@@ -156,7 +165,15 @@ describe('authentication and authorization (HTTP, real Postgres)', () => {
     expect(listed.find((k) => k.id === id)).toBeDefined();
     expect(listed.every((k) => k.key === undefined)).toBe(true); // the key itself is never shown again
     const asService = { 'x-api-key': key };
-    expect((await app.api('/api/v1/auth/token', { method: 'POST', headers: asService, json: { userId: operatorId } })).status).toBe(201);
+    expect(
+      (
+        await app.api('/api/v1/auth/token', {
+          method: 'POST',
+          headers: asService,
+          json: { userId: operatorId },
+        })
+      ).status,
+    ).toBe(201);
     expect((await app.api('/api/v1/users', { headers: asService })).status).toBe(403);
     expect((await app.api(`/api/v1/api-keys/${id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await app.api('/api/v1/auth/me', { headers: asService })).status).toBe(401);
@@ -169,6 +186,8 @@ describe('authentication and authorization (HTTP, real Postgres)', () => {
     expect(text).toContain('process_cpu_seconds_total');
     expect(text).toContain('switchboard_http_request_duration_seconds');
     const doc = (await (await app.api('/docs-json')).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health', '/api/v1/users', '/api/v1/auth/token']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/health', '/api/v1/users', '/api/v1/auth/token']),
+    );
   });
 });

@@ -6,9 +6,16 @@ import { join, resolve } from 'node:path';
 const MAIN = resolve(import.meta.dirname, '../../dist/src/main.js');
 
 /** Runs the compiled service as `npm start` does, with exactly the given environment. */
-function startService(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function startService(env: Record<string, string>): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+} {
   const base = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
-  const child = spawn(process.execPath, [MAIN], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...base, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -47,7 +54,11 @@ describe('starting the service as a user does (dist/src/main.js)', () => {
     chmodSync(resolve(dataDir, '..'), 0o755);
     const svc = startService({ DATA_DIR: dataDir, PORT: '0' });
     try {
-      const url = await waitFor('the listening line', () => /listening on (http:\/\/[\d.:]+)/.exec(svc.output())?.[1], 30_000);
+      const url = await waitFor(
+        'the listening line',
+        () => /listening on (http:\/\/[\d.:]+)/.exec(svc.output())?.[1],
+        30_000,
+      );
       const res = await fetch(`${url}/health`);
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ status: 'ok', components: { database: { status: 'up' } } });
