@@ -10,6 +10,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { MetricsModule } from './modules/metrics/metrics.module.js';
+import { PbxModule } from './modules/pbx/pbx.module.js';
 import { UsersModule } from './modules/users/users.module.js';
 
 /** Request ids: the caller's X-Request-Id when it is sane, else a fresh UUID. */
@@ -41,6 +42,7 @@ export class AppModule {
         MetricsModule,
         UsersModule,
         AuthModule,
+        PbxModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };
