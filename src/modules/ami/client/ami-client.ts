@@ -139,6 +139,9 @@ interface AmiConnection {
   // inbound: received, not yet parsed
   inbound: Buffer[];
   inboundBytes: number;
+  // parsed from the current slice, not yet dispatched (at most one slice's worth)
+  parsed: Array<AmiMessage | undefined>;
+  parsedIndex: number;
   pumpScheduled: boolean;
   paused: boolean;
   // outbound: frames waiting for 'drain'
@@ -291,7 +294,7 @@ export class AmiClient extends EventEmitter<AmiClientEvents> {
     const closed = new Promise<void>((resolve) => (markClosed = resolve));
     const conn: AmiConnection = {
       socket,
-      parser: new AmiParser((msg: AmiMessage) => this.onMessage(conn, msg), {
+      parser: new AmiParser((msg: AmiMessage) => conn.parsed.push(msg), {
         onError: (err: Error) => this.onProtocolError(conn, err),
         maxLineBytes: this.opts.maxLineBytes,
         maxMessageBytes: this.opts.maxMessageBytes,
@@ -303,6 +306,8 @@ export class AmiClient extends EventEmitter<AmiClientEvents> {
       authFailed: false,
       inbound: [],
       inboundBytes: 0,
+      parsed: [],
+      parsedIndex: 0,
       pumpScheduled: false,
       paused: false,
       writeQueue: [],
@@ -428,8 +433,11 @@ export class AmiClient extends EventEmitter<AmiClientEvents> {
     clearTimeout(conn.loginTimer);
     clearTimeout(conn.pingTimer);
     // Bytes that arrived before the close are processed first: a response in them beats LINK_DOWN.
-    if (this.conn === conn && conn.inboundBytes > 0) this.pump(conn, Infinity);
+    if (this.conn === conn && (conn.inboundBytes > 0 || conn.parsedIndex < conn.parsed.length)) {
+      this.pump(conn, Infinity);
+    }
     conn.inbound = [];
+    conn.parsed = [];
     conn.writeQueue = [];
     conn.markClosed();
     if (this.conn !== conn) return;
@@ -538,7 +546,7 @@ export class AmiClient extends EventEmitter<AmiClientEvents> {
       () => this.schedulePing(conn),
       (err: unknown) => {
         if (!(err instanceof AmiError) || err.code !== AmiErrorCode.TIMEOUT || conn.isClosed) return;
-        if (conn.inboundBytes > 0) {
+        if (conn.inboundBytes > 0 || conn.parsedIndex < conn.parsed.length) {
           // The answer may sit in our own unparsed backlog: we are slow, the link is not dead.
           this.logger.warn(
             { pbx: this.opts.name, backlogBytes: conn.inboundBytes },
@@ -645,38 +653,31 @@ export class AmiClient extends EventEmitter<AmiClientEvents> {
     if (!conn.pumpScheduled) this.pump(conn, SLICE_BUDGET_MS);
   }
 
-  /** Parses queued bytes in slices; yields to the event loop once the time budget is spent. */
+  /**
+   * Parses queued bytes one slice at a time into `conn.parsed`, then dispatches those messages one
+   * by one; once the turn's time budget is spent (listeners included) the rest waits for
+   * setImmediate, so timers and other sockets run and the kernel buffer keeps draining.
+   */
   private pump(conn: AmiConnection, budgetMs: number): void {
     conn.pumpScheduled = false;
     const deadline = performance.now() + budgetMs;
-    while (conn.inbound.length > 0) {
+    for (;;) {
       if (this.conn !== conn) return; // stopped or replaced by a listener
-      const head = conn.inbound[0];
-      let slice: Buffer;
-      if (head.length <= SLICE_BYTES) {
-        slice = head;
-        conn.inbound.shift();
+      if (conn.parsedIndex < conn.parsed.length) {
+        const msg = conn.parsed[conn.parsedIndex];
+        conn.parsed[conn.parsedIndex++] = undefined;
+        this.onMessage(conn, msg!);
+      } else if (conn.inbound.length > 0) {
+        conn.parsed.length = 0;
+        conn.parsedIndex = 0;
+        if (!this.parseSlice(conn)) return;
       } else {
-        slice = head.subarray(0, SLICE_BYTES);
-        conn.inbound[0] = head.subarray(SLICE_BYTES);
+        break;
       }
-      conn.inboundBytes -= slice.length;
-      try {
-        conn.parser.push(slice);
-      } catch (err) {
-        this.onProtocolError(conn, err instanceof Error ? err : new Error(String(err)));
-        this.drop(conn, `parser failure: ${err instanceof Error ? err.message : String(err)}`);
-        return;
-      }
-      if (!conn.bannerSeen && conn.parser.banner) {
-        conn.bannerSeen = true;
-        this.logger.debug({ pbx: this.opts.name, banner: conn.parser.banner }, 'AMI banner');
-        void this.login(conn);
-      }
-      if (conn.inbound.length > 0 && performance.now() >= deadline) {
+      if (performance.now() >= deadline && (conn.parsedIndex < conn.parsed.length || conn.inbound.length > 0)) {
         conn.pumpScheduled = true;
         setImmediate(() => this.pump(conn, SLICE_BUDGET_MS));
-        break;
+        return;
       }
     }
     if (
@@ -687,6 +688,33 @@ export class AmiClient extends EventEmitter<AmiClientEvents> {
       conn.paused = false;
       conn.socket.resume();
     }
+  }
+
+  /** Feeds the next slice to the parser (whose callback only queues messages). False if the link was dropped. */
+  private parseSlice(conn: AmiConnection): boolean {
+    const head = conn.inbound[0];
+    let slice: Buffer;
+    if (head.length <= SLICE_BYTES) {
+      slice = head;
+      conn.inbound.shift();
+    } else {
+      slice = head.subarray(0, SLICE_BYTES);
+      conn.inbound[0] = head.subarray(SLICE_BYTES);
+    }
+    conn.inboundBytes -= slice.length;
+    try {
+      conn.parser.push(slice);
+    } catch (err) {
+      this.onProtocolError(conn, err instanceof Error ? err : new Error(String(err)));
+      this.drop(conn, `parser failure: ${err instanceof Error ? err.message : String(err)}`);
+      return false;
+    }
+    if (!conn.bannerSeen && conn.parser.banner) {
+      conn.bannerSeen = true;
+      this.logger.debug({ pbx: this.opts.name, banner: conn.parser.banner }, 'AMI banner');
+      void this.login(conn);
+    }
+    return true;
   }
 
   private onMessage(conn: AmiConnection, msg: AmiMessage): void {
