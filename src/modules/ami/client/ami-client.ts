@@ -674,7 +674,10 @@ export class AmiClient extends EventEmitter<AmiClientEvents> {
       } else {
         break;
       }
-      if (performance.now() >= deadline && (conn.parsedIndex < conn.parsed.length || conn.inbound.length > 0)) {
+      if (
+        performance.now() >= deadline &&
+        (conn.parsedIndex < conn.parsed.length || conn.inbound.length > 0)
+      ) {
         conn.pumpScheduled = true;
         setImmediate(() => this.pump(conn, SLICE_BUDGET_MS));
         return;
