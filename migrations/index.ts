@@ -1,6 +1,11 @@
 import type { MigrationInterface } from 'typeorm';
+import { Directory1795383541253 } from './1795383541253-Directory.js';
 import { Initial1795382857309 } from './1795382857309-Initial.js';
 import { PbxRegistry1795383226697 } from './1795383226697-PbxRegistry.js';
 
 /** Every migration, in order. Generated with `npm run migration:generate`, never edited once landed. */
-export const MIGRATIONS: (new () => MigrationInterface)[] = [Initial1795382857309, PbxRegistry1795383226697];
+export const MIGRATIONS: (new () => MigrationInterface)[] = [
+  Initial1795382857309,
+  PbxRegistry1795383226697,
+  Directory1795383541253,
+];

@@ -1,6 +1,12 @@
 import { ApiKey } from '../modules/auth/api-key.entity.js';
+import { AuditEntry } from '../modules/directory/audit/audit-entry.entity.js';
+import { GroupNumber } from '../modules/directory/groups/group-number.entity.js';
+import { Group } from '../modules/directory/groups/group.entity.js';
+import { Membership } from '../modules/directory/members/membership.entity.js';
+import { Peer } from '../modules/directory/peers/peer.entity.js';
+import { QueueRemoval } from '../modules/directory/sync/queue-removal.entity.js';
 import { Pbx } from '../modules/pbx/pbx.entity.js';
 import { User } from '../modules/users/user.entity.js';
 
 /** Every entity, for the data source and the migration generator. */
-export const ENTITIES = [User, ApiKey, Pbx];
+export const ENTITIES = [User, ApiKey, Pbx, Peer, Group, GroupNumber, Membership, AuditEntry, QueueRemoval];
