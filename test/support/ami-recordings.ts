@@ -26,7 +26,7 @@ export function prng(seed: number): () => number {
 /** Cut bytes into pieces of 1..maxPiece bytes at random offsets. */
 export function randomSplit(bytes: Buffer, random: () => number, maxPiece: number): Buffer[] {
   const out: Buffer[] = [];
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const n = 1 + Math.floor(random() * maxPiece);
     out.push(bytes.subarray(i, i + n));
     i += n;

@@ -213,6 +213,18 @@ const cases: Case[] = [
     errors: [AmiProtocolErrorCode.MALFORMED_LINE],
   },
   {
+    name: 'a frame already being dropped is not reported again (malformed, then overlong line, then too long)',
+    input:
+      'Event: A\r\nno colon\r\nData: ' +
+      'x'.repeat(40) +
+      '\r\n' +
+      'V: 1\r\n'.repeat(30) +
+      '\r\nEvent: B\r\n\r\n',
+    options: { expectBanner: false, maxLineBytes: 32, maxMessageBytes: 100 },
+    messages: [{ type: 'event', headers: { event: 'B' } }],
+    errors: [AmiProtocolErrorCode.MALFORMED_LINE],
+  },
+  {
     name: 'garbage without any line end, then a frame end: one error, the buffer stays bounded',
     input: 'z'.repeat(300) + '\r\n\r\nEvent: After\r\n\r\n',
     options: { expectBanner: false, maxLineBytes: 64 },
@@ -285,6 +297,24 @@ describe('AmiParser', () => {
     for (let i = 0; i < 1000; i++) parser.push(Buffer.from('Output: line\r\n'));
     expect(errors).toEqual([AmiProtocolErrorCode.MESSAGE_TOO_LONG]);
     expect(parser.bufferedBytes).toBe(0);
+  });
+
+  it('keeps repeated keys as lists even after thousands of distinct keys filled its key caches', () => {
+    const lines = Array.from({ length: 5000 }, (_, i) => `K${i}: ${i}`);
+    const text = 'Event: Wide\r\n' + lines.join('\r\n') + '\r\nK4999: again\r\nk1: again\r\n\r\n';
+    const { messages, errors } = parse([Buffer.from(text)], {
+      expectBanner: false,
+      maxMessageBytes: 1 << 20,
+    });
+    expect(errors).toEqual([]);
+    const h = messages[0].headers;
+    expect(Object.keys(h)).toHaveLength(5001);
+    expect(h['k4999']).toEqual(['4999', 'again']);
+    expect(h['k1']).toEqual(['1', 'again']);
+    expect(h['k2']).toBe('2');
+    // A second frame with the same keys is independent of the first.
+    const twice = parse([Buffer.from(text + text)], { expectBanner: false, maxMessageBytes: 1 << 20 });
+    expect(twice.messages.map(plain)).toEqual([plain(messages[0]), plain(messages[0])]);
   });
 
   it('rejects nonsensical limits', () => {

@@ -16,17 +16,55 @@ export interface AmiParserOptions {
 
 type Headers = Record<string, string | string[]>;
 
+/**
+ * Headers live on objects whose prototype holds nothing: `__proto__`, `constructor` or `toString`
+ * from the network are plain keys. Unlike Object.create(null) (a dictionary object in V8),
+ * objects made by a constructor keep fast hidden-class property access.
+ */
+const HeaderBag = function HeaderBag() {} as unknown as new () => Headers;
+HeaderBag.prototype = Object.create(null);
+
+/** One lower-cased key; every spelling of it (`Channel`, `CHANNEL`) shares it. */
+class HeaderKey {
+  /** Number of the last frame that had this key: tells a repeated key without a property lookup. */
+  frame = 0;
+
+  constructor(
+    readonly name: string,
+    /** False once the caches are full: such keys take the slower, lookup-based path. */
+    readonly cached: boolean,
+  ) {}
+}
+
+/** One distinct raw key as it appears on the wire, e.g. `CallerIDNum`. */
+class RawKey {
+  /** The key seen after this one last time (AMI frames repeat the same key order per event). */
+  next: RawKey | null = null;
+
+  constructor(
+    readonly raw: string,
+    readonly key: HeaderKey,
+  ) {}
+}
+
+/** The same string, internalized by V8 (as property keys are), so that using it as a key is cheap. */
+function internalized(s: string): string {
+  return Object.keys({ [s]: 0 })[0];
+}
+
 const LF = 0x0a;
 const CR = 0x0d;
 const SPACE = 0x20;
 /** Lower-cased keys are cached (a few hundred distinct keys exist); bounded because the network feeds it. */
 const KEY_CACHE_LIMIT = 2048;
+/** `\n\r\n`: the end of a CR LF frame, searched in bytes so that each frame is decoded on its own. */
+const FRAME_END = Buffer.from('\n\r\n', 'latin1');
 
 /**
  * Streaming AMI decoder: bytes in, one callback per frame (`Key: Value` lines ending in a blank line).
  *
- * Complete lines are decoded straight out of each chunk, one `toString` per chunk rather than per line;
- * only the trailing partial line is copied into an internal buffer, so that buffer never holds more than
+ * Complete lines are decoded straight out of each chunk, one `toString` per frame rather than per line
+ * (so a header value that a caller keeps retains at most its own frame's string); only the trailing partial line is copied into an internal buffer, so that buffer never holds more than
  * `maxLineBytes + 1` bytes. A bad line or an oversized frame is reported once through `onError`, and the
  * rest of that frame is dropped up to its blank line.
  *
@@ -39,7 +77,12 @@ export class AmiParser {
   private readonly maxHeaders: number;
   private readonly onError: ((err: AmiProtocolError) => void) | undefined;
   private readonly expectBanner: boolean;
-  private readonly keyCache = new Map<string, string>();
+  private readonly rawKeys = new Map<string, RawKey>();
+  private readonly keys = new Map<string, HeaderKey>();
+  /** Key of the previous header in the current frame, and the usual first key of a frame. */
+  private prevKey: RawKey | null = null;
+  private firstKey: RawKey | null = null;
+  private frameNo = 0;
 
   /** Partial line carried to the next chunk. Allocated on first use, capacity maxLineBytes + 2. */
   private pending: Buffer | undefined;
@@ -119,10 +162,13 @@ export class AmiParser {
     }
 
     if (start < end) {
-      const lastLf = chunk.lastIndexOf(LF);
-      if (lastLf >= start) {
-        this.parseLines(chunk, start, lastLf + 1);
-        start = lastLf + 1;
+      const limit = chunk.lastIndexOf(LF) + 1;
+      while (start < limit) {
+        // Up to the next CR LF frame end; a stream with bare LF line ends is taken in one piece.
+        const frameEnd = chunk.indexOf(FRAME_END, start);
+        const to = frameEnd === -1 || frameEnd + 3 > limit ? limit : frameEnd + 3;
+        this.parseLines(chunk, start, to);
+        start = to;
       }
       if (start < end) this.keepPartial(chunk, start, end);
     }
@@ -208,12 +254,17 @@ export class AmiParser {
   }
 
   private addHeader(text: string, keyStart: number, colon: number, lineEnd: number): void {
-    const raw = text.slice(keyStart, colon);
-    let key = this.keyCache.get(raw);
-    if (key === undefined) {
-      key = raw.toLowerCase();
-      if (this.keyCache.size < KEY_CACHE_LIMIT) this.keyCache.set(raw, key);
+    // Most keys are the one that followed the previous key last time: check that with a compare
+    // instead of slicing and hashing the key.
+    let entry = this.prevKey === null ? this.firstKey : this.prevKey.next;
+    if (entry === null || entry.raw.length !== colon - keyStart || !text.startsWith(entry.raw, keyStart)) {
+      entry = this.rawKey(text.slice(keyStart, colon));
+      if (this.prevKey === null) this.firstKey = entry;
+      else this.prevKey.next = entry;
     }
+    this.prevKey = entry;
+    const hk = entry.key;
+    const key = hk.name;
     // Asterisk writes "Key: Value"; only that one space is the separator, so a value that
     // itself starts with a space keeps it.
     const valueStart = colon + 1 < lineEnd && text.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1;
@@ -221,10 +272,11 @@ export class AmiParser {
 
     const headers = this.headers;
     if (headers === null) {
-      const first: Headers = Object.create(null);
+      const first = new HeaderBag();
       first[key] = value;
       this.headers = first;
       this.headerCount = 1;
+      hk.frame = ++this.frameNo;
       this.type =
         key === 'event' ? 'event' : key === 'response' ? 'response' : key === 'action' ? 'action' : 'unknown';
       return;
@@ -233,10 +285,31 @@ export class AmiParser {
       this.fail(AmiProtocolErrorCode.TOO_MANY_HEADERS, `more than ${this.maxHeaders} headers in one frame`);
       return;
     }
+    if (hk.cached && hk.frame !== this.frameNo) {
+      hk.frame = this.frameNo;
+      headers[key] = value;
+      return;
+    }
     const previous = headers[key];
     if (previous === undefined) headers[key] = value;
     else if (typeof previous === 'string') headers[key] = [previous, value];
     else previous.push(value);
+  }
+
+  private rawKey(raw: string): RawKey {
+    let entry = this.rawKeys.get(raw);
+    if (entry === undefined) {
+      const name = raw.toLowerCase();
+      let key = this.keys.get(name);
+      if (key === undefined) {
+        const cached = this.keys.size < KEY_CACHE_LIMIT;
+        key = new HeaderKey(internalized(name), cached);
+        if (cached) this.keys.set(name, key);
+      }
+      entry = new RawKey(raw, key);
+      if (this.rawKeys.size < KEY_CACHE_LIMIT) this.rawKeys.set(raw, entry);
+    }
+    return entry;
   }
 
   private endFrame(): void {
@@ -252,6 +325,7 @@ export class AmiParser {
 
   private dropMessage(): void {
     this.headers = null;
+    this.prevKey = null;
     this.type = 'unknown';
     this.headerCount = 0;
     this.messageBytes = 0;
