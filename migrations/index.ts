@@ -1,4 +1,5 @@
 import type { MigrationInterface } from 'typeorm';
+import { Contacts1795383771964 } from './1795383771964-Contacts.js';
 import { Directory1795383541253 } from './1795383541253-Directory.js';
 import { Initial1795382857309 } from './1795382857309-Initial.js';
 import { PbxRegistry1795383226697 } from './1795383226697-PbxRegistry.js';
@@ -8,4 +9,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Initial1795382857309,
   PbxRegistry1795383226697,
   Directory1795383541253,
+  Contacts1795383771964,
 ];

@@ -1,4 +1,6 @@
 import { ApiKey } from '../modules/auth/api-key.entity.js';
+import { ContactPhone } from '../modules/contacts/contact-phone.entity.js';
+import { Contact } from '../modules/contacts/contact.entity.js';
 import { AuditEntry } from '../modules/directory/audit/audit-entry.entity.js';
 import { GroupNumber } from '../modules/directory/groups/group-number.entity.js';
 import { Group } from '../modules/directory/groups/group.entity.js';
@@ -9,4 +11,16 @@ import { Pbx } from '../modules/pbx/pbx.entity.js';
 import { User } from '../modules/users/user.entity.js';
 
 /** Every entity, for the data source and the migration generator. */
-export const ENTITIES = [User, ApiKey, Pbx, Peer, Group, GroupNumber, Membership, AuditEntry, QueueRemoval];
+export const ENTITIES = [
+  User,
+  ApiKey,
+  Pbx,
+  Peer,
+  Group,
+  GroupNumber,
+  Membership,
+  AuditEntry,
+  QueueRemoval,
+  Contact,
+  ContactPhone,
+];
