@@ -7,7 +7,9 @@ import { HttpErrorFilter } from './common/errors/http-error.filter.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { AmiModule } from './modules/ami/ami.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
+import { ContactsModule } from './modules/contacts/contacts.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { MetricsModule } from './modules/metrics/metrics.module.js';
 import { PbxModule } from './modules/pbx/pbx.module.js';
@@ -43,6 +45,8 @@ export class AppModule {
         UsersModule,
         AuthModule,
         PbxModule,
+        ContactsModule,
+        AmiModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };

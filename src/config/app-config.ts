@@ -1,3 +1,5 @@
+import type { CountryCode } from 'libphonenumber-js/min';
+
 /**
  * The typed configuration every module receives (inject `AppConfig`).
  * Built once at boot by `loadConfig()`; nothing else reads process.env.
@@ -25,4 +27,26 @@ export class AppConfig {
   openApiEnabled!: boolean;
   /** The default PBX from settings; undefined when AMI_HOST is unset. */
   ami?: { host: string; port: number; username: string; secret: string };
+  phone!: {
+    /** Country whose national formats (`8 903 ...` for RU) are understood: DEFAULT_COUNTRY. */
+    defaultCountry: CountryCode;
+    /** Two numbers match when their last this many digits are equal: PHONE_MATCH_DIGITS. */
+    matchDigits: number;
+  };
+  agi!: {
+    host: string;
+    /** 0 picks a free port (tests); the bound one is AgiServer.port. */
+    port: number;
+    /** A FastAGI request is answered within this, with empty variables when the lookup is late. */
+    deadlineMs: number;
+    maxConnections: number;
+    /** Longest silence accepted from a FastAGI client: the header block, then each reply. */
+    headerTimeoutMs: number;
+  };
+  /** `auto`: with no PBX configured, run the PBX simulator inside the app (scripted calls). */
+  simulator!: { mode: 'auto' | 'off'; callsPerMinute: number };
+  directory!: {
+    /** Remove dynamic queue members the directory does not know at reconciliation: DIRECTORY_REMOVE_UNKNOWN_MEMBERS. */
+    removeUnknownMembers: boolean;
+  };
 }

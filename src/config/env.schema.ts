@@ -1,4 +1,5 @@
 import { Transform } from 'class-transformer';
+import { getCountries } from 'libphonenumber-js/min';
 import {
   IsBoolean,
   IsIn,
@@ -24,6 +25,8 @@ const toBool = ({ value }: { value: unknown }) =>
         ? false
         : value;
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+const toUpper = ({ value }: { value: unknown }) =>
+  value === '' ? undefined : typeof value === 'string' ? value.trim().toUpperCase() : value;
 
 /**
  * Every setting Switchboard reads, validated once at boot (see load-config.ts).
@@ -130,4 +133,72 @@ export class EnvSchema {
   @ValidateIf((env: EnvSchema) => env.AMI_HOST !== undefined)
   @IsString({ message: 'AMI_SECRET is required when AMI_HOST is set' })
   AMI_SECRET?: string;
+
+  // --- Phone numbers and contacts ---
+  @Transform(toUpper)
+  @IsIn(getCountries(), {
+    message: 'DEFAULT_COUNTRY must be a two-letter country code known to libphonenumber-js, e.g. RU, US, DE',
+  })
+  @IsOptional()
+  DEFAULT_COUNTRY?: string;
+
+  @Transform(toInt)
+  @Max(15)
+  @Min(6)
+  @IsInt()
+  @IsOptional()
+  PHONE_MATCH_DIGITS?: number;
+
+  // --- FastAGI server ---
+  @Transform(emptyToUndefined)
+  @MaxLength(255)
+  @IsString()
+  @IsOptional()
+  AGI_HOST?: string;
+
+  @Transform(toInt)
+  @Max(65535)
+  @Min(0)
+  @IsInt()
+  @IsOptional()
+  AGI_PORT?: number;
+
+  @Transform(toInt)
+  @Max(10000)
+  @Min(20)
+  @IsInt()
+  @IsOptional()
+  AGI_DEADLINE_MS?: number;
+
+  @Transform(toInt)
+  @Max(10000)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  AGI_MAX_CONNECTIONS?: number;
+
+  @Transform(toInt)
+  @Max(60000)
+  @Min(100)
+  @IsInt()
+  @IsOptional()
+  AGI_HEADER_TIMEOUT_MS?: number;
+
+  // --- The PBX simulator started inside the app when no PBX is configured ---
+  @IsIn(['auto', 'off'])
+  @IsOptional()
+  EMBEDDED_SIMULATOR?: 'auto' | 'off';
+
+  @Transform(toInt)
+  @Max(6000)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  SIMULATOR_CALLS_PER_MINUTE?: number;
+
+  // --- Call-center directory ---
+  @Transform(toBool)
+  @IsBoolean()
+  @IsOptional()
+  DIRECTORY_REMOVE_UNKNOWN_MEMBERS?: boolean;
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
+import type { CountryCode } from 'libphonenumber-js/min';
 import { validateSync, type ValidationError } from 'class-validator';
 import { AppConfig } from './app-config.js';
 import { EnvSchema } from './env.schema.js';
@@ -58,6 +59,22 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
         secret: parsed.AMI_SECRET!,
       }
     : undefined;
+  config.simulator = {
+    mode: parsed.EMBEDDED_SIMULATOR ?? 'auto',
+    callsPerMinute: parsed.SIMULATOR_CALLS_PER_MINUTE ?? 6,
+  };
+  config.phone = {
+    defaultCountry: (parsed.DEFAULT_COUNTRY ?? 'RU') as CountryCode,
+    matchDigits: parsed.PHONE_MATCH_DIGITS ?? 10,
+  };
+  config.agi = {
+    host: parsed.AGI_HOST ?? '127.0.0.1',
+    port: parsed.AGI_PORT ?? 4573,
+    deadlineMs: parsed.AGI_DEADLINE_MS ?? 300,
+    maxConnections: parsed.AGI_MAX_CONNECTIONS ?? 200,
+    headerTimeoutMs: parsed.AGI_HEADER_TIMEOUT_MS ?? 2000,
+  };
+  config.directory = { removeUnknownMembers: parsed.DIRECTORY_REMOVE_UNKNOWN_MEMBERS ?? false };
   return config;
 }
 

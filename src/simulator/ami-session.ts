@@ -210,7 +210,9 @@ export class AmiSession {
     const exclude = expr.startsWith('!');
     let re: RegExp;
     try {
-      re = new RegExp(exclude ? expr.slice(1) : expr);
+      // manager.c compiles filters with regcomp(REG_EXTENDED | REG_NOSUB), no REG_NEWLINE: `.` matches
+      // line ends too, so one filter can span the headers of an event (the 's' flag).
+      re = new RegExp(exclude ? expr.slice(1) : expr, 's');
     } catch {
       return false;
     }

@@ -13,10 +13,10 @@ import {
   type OriginateRequest,
 } from './ami-actions.js';
 import { eventCategory, formatFrame } from './ami-frame.js';
-import { loadRecording, type AmiRecording } from './ami-recording.js';
+import { loadRecording, rewriteEvent, type AmiRecording } from './ami-recording.js';
 import { AmiSession } from './ami-session.js';
 import { buildTemplate, IdAllocator, type CallTemplate, type TemplateFrame } from './call-template.js';
-import { repeatPlan, rewriteFrame } from './frame-rewriter.js';
+import { repeatPlan } from './frame-rewriter.js';
 import { extensionExists, LAB_PBX, type PbxConfig } from './lab-config.js';
 import {
   LiveCallEngine,
@@ -397,9 +397,8 @@ export class AmiSimulator extends EventEmitter implements LiveSink {
               if (generation !== this.generation) return;
             }
           }
-          const text = plan ? rewriteFrame(ev.raw, plan) : ev.raw;
-          const msg = plan ? this.parseOwn(text) : ev.msg;
-          if (msg) this.model.apply(msg);
+          const { text, msg } = plan ? rewriteEvent(ev, plan) : { text: ev.raw, msg: ev.msg };
+          this.model.apply(msg);
           this.broadcast(text, ev.category);
           sent++;
           batchBytes += text.length;

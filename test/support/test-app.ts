@@ -25,6 +25,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     DATA_DIR: mkdtempSync(join(tmpdir(), 'switchboard-test-')),
     ADMIN_API_KEY: TEST_ADMIN_KEY,
     JWT_SECRET: TEST_JWT_SECRET,
+    AGI_PORT: '0', // several suites run at once: never the fixed 4573
+    EMBEDDED_SIMULATOR: 'off',
     ...env,
   });
   const running = await startApp(config);

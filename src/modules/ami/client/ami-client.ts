@@ -337,6 +337,10 @@ export class AmiClient extends EventEmitter<AmiClientEvents> {
     const { username, secret, authType, events } = this.opts;
     const timeoutMs = this.opts.actionTimeoutMs ?? DEFAULTS.actionTimeoutMs;
     let step = authType === 'md5' ? 'Challenge' : 'Login';
+    // With filters, log in with events off and turn them on only once the filters are in place:
+    // otherwise Asterisk sends unfiltered events in between (a burst at every reconnect).
+    const filters = this.opts.filters ?? [];
+    const loginEvents = filters.length > 0 && events !== 'off' ? 'off' : events;
     try {
       let fields: AmiFields;
       if (authType === 'md5') {
@@ -349,15 +353,15 @@ export class AmiClient extends EventEmitter<AmiClientEvents> {
         const key = createHash('md5')
           .update(challenge + secret)
           .digest('hex');
-        fields = { AuthType: 'MD5', Username: username, Key: key, Events: events };
+        fields = { AuthType: 'MD5', Username: username, Key: key, Events: loginEvents };
         step = 'Login';
       } else {
-        fields = { Username: username, Secret: secret, Events: events };
+        fields = { Username: username, Secret: secret, Events: loginEvents };
       }
       await this.send(conn, 'Login', fields, timeoutMs);
 
       step = 'Filter';
-      for (const filter of this.opts.filters ?? []) {
+      for (const filter of filters) {
         try {
           await this.send(conn, 'Filter', { Operation: 'Add', Filter: filter }, timeoutMs);
         } catch (err) {
@@ -370,6 +374,10 @@ export class AmiClient extends EventEmitter<AmiClientEvents> {
           );
         }
       }
+      if (loginEvents !== events) {
+        step = 'Events';
+        await this.eventsOn(conn, events, timeoutMs);
+      }
       if (this.conn !== conn || conn.isClosed || this.stopping) return;
       this.markReady(conn);
     } catch (err) {
@@ -378,11 +386,34 @@ export class AmiClient extends EventEmitter<AmiClientEvents> {
         err instanceof AmiError &&
         (err.code === AmiErrorCode.ACTION_FAILED || err.code === AmiErrorCode.AUTH_FAILED)
       ) {
-        if (step === 'Filter') return this.drop(conn, err.message);
+        if (step === 'Filter' || step === 'Events') return this.drop(conn, err.message);
         return this.onAuthFailed(conn, err.amiMessage ?? err.message);
       }
       this.drop(conn, `${step}: ${err instanceof Error ? err.message : String(err)}`);
     }
+  }
+
+  /**
+   * `Events: <mask>` after the filters. With manager.conf `broken_events_action = yes` Asterisk sends
+   * no response when the mask turns every class on; it handles a session's actions in order, so a
+   * Ping answered while the Events action is still pending means no answer is coming.
+   */
+  private async eventsOn(conn: AmiConnection, mask: string, timeoutMs: number): Promise<void> {
+    const events = this.sendTracked(conn, 'Events', { EventMask: mask }, timeoutMs);
+    events.result.catch(() => undefined); // awaited below
+    await this.send(conn, 'Ping', {}, timeoutMs);
+    if (this.registry.has(events.actionId)) {
+      this.logger.warn(
+        { pbx: this.opts.name, mask },
+        'AMI Events action got no response (manager.conf broken_events_action?): assuming events are on',
+      );
+      this.registry.expire(
+        events.actionId,
+        this.error(AmiErrorCode.TIMEOUT, 'Events: no response', 'Events', events.actionId),
+      );
+      return;
+    }
+    await events.result;
   }
 
   private markReady(conn: AmiConnection): void {
@@ -573,14 +604,23 @@ export class AmiClient extends EventEmitter<AmiClientEvents> {
     fields: AmiFields,
     timeoutMs: number,
   ): Promise<AmiActionResult> {
+    return this.sendTracked(conn, name, fields, timeoutMs).result;
+  }
+
+  private sendTracked(
+    conn: AmiConnection,
+    name: string,
+    fields: AmiFields,
+    timeoutMs: number,
+  ): { actionId: string; result: Promise<AmiActionResult> } {
     const actionId = this.ids.next();
     let frame: Buffer;
     try {
       frame = Buffer.from(serializeAction(name, fields, actionId), 'utf8');
     } catch (err) {
-      return Promise.reject(err); // AmiProtocolError INVALID_KEY: an unusable field name
+      return { actionId, result: Promise.reject(err) }; // AmiProtocolError INVALID_KEY: an unusable field name
     }
-    return new Promise<AmiActionResult>((resolve, reject) => {
+    const result = new Promise<AmiActionResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.registry.expire(
           actionId,
@@ -603,6 +643,7 @@ export class AmiClient extends EventEmitter<AmiClientEvents> {
         );
       }
     });
+    return { actionId, result };
   }
 
   private write(conn: AmiConnection, frame: Buffer): 'ok' | 'closed' | 'full' {
