@@ -56,6 +56,8 @@ interface LegState {
   ringSeconds: number | null;
   answered: boolean;
   reason: OfferEndReason | 'answered' | null;
+  /** The immutable snapshot handed out, rebuilt after a change (see `legChanged`). */
+  view: AgentLeg | null;
 }
 
 interface ChannelState {
@@ -80,9 +82,12 @@ interface CallState {
   readonly channels: Map<string, ChannelState>;
   readonly legs: LegState[];
   readonly transfers: Transfer[];
-  readonly variables: Record<string, string>;
-  variableCount: number;
+  readonly variables: Map<string, string>;
   legsDropped: number;
+  /** Frozen snapshots shared by every event until the part changes. */
+  legsView: readonly AgentLeg[] | null;
+  transfersView: readonly Transfer[] | null;
+  variablesView: Readonly<Record<string, string>> | null;
   fromNumber: string | null;
   fromName: string | null;
   toNumber: string | null;
@@ -192,7 +197,8 @@ function reasonFromCause(cause: number | null): OfferEndReason | null {
 }
 
 function legView(leg: LegState): AgentLeg {
-  return {
+  if (leg.view !== null) return leg.view;
+  return (leg.view = {
     extension: leg.extension,
     interface: leg.iface,
     memberName: leg.memberName,
@@ -204,7 +210,30 @@ function legView(leg: LegState): AgentLeg {
     ringSeconds: leg.ringSeconds,
     answered: leg.answered,
     reason: leg.reason,
-  };
+  });
+}
+
+function legsView(call: CallState): readonly AgentLeg[] {
+  return (call.legsView ??= Object.freeze(call.legs.map(legView)));
+}
+
+function transfersView(call: CallState): readonly Transfer[] {
+  return (call.transfersView ??= Object.freeze(call.transfers.slice()));
+}
+
+function variablesView(call: CallState): Readonly<Record<string, string>> {
+  if (call.variablesView === null) {
+    const view: Record<string, string> = {};
+    for (const [k, v] of call.variables) view[k] = v;
+    call.variablesView = Object.freeze(view);
+  }
+  return call.variablesView;
+}
+
+/** After any change to a leg: its snapshot and its call's legs snapshot are stale. */
+function legChanged(call: CallState, leg: LegState): void {
+  leg.view = null;
+  call.legsView = null;
 }
 
 function sameMember(a: QueueMemberState, b: QueueMemberState): boolean {
@@ -247,6 +276,46 @@ export class CallTracker {
   private lastTouched: CallState | null = null;
   private modelLimitWarned = false;
 
+  /**
+   * Event name -> handler. One hash lookup: a `switch` over ~30 names would compare the (non-interned)
+   * parsed name against every case before dismissing a `Newexten`.
+   */
+  private static readonly handlers = new Map<
+    string,
+    (self: CallTracker, h: Headers, t: number) => TrackerEvent[]
+  >([
+    ['VarSet', (self, h) => self.onVarSet(h)],
+    ['Newchannel', (self, h, t) => self.onNewchannel(h, t)],
+    ['NewCallerid', (self, h) => self.onNewCallerid(h)],
+    ['Hangup', (self, h, t) => self.onHangup(h, t)],
+    ['HangupRequest', (self, h) => self.onHangupRequest(h)],
+    ['SoftHangupRequest', (self, h) => self.onHangupRequest(h)],
+    ['DialBegin', (self, h, t) => self.onDialBegin(h, t)],
+    ['DialEnd', (self, h, t) => self.onDialEnd(h, t)],
+    ['AgentCalled', (self, h, t) => self.onAgentCalled(h, t)],
+    ['AgentConnect', (self, h, t) => self.onAgentConnect(h, t)],
+    ['AgentComplete', (self, h) => self.onAgentComplete(h)],
+    ['AgentRingNoAnswer', (self, h, t) => self.onAgentRingNoAnswer(h, t)],
+    ['QueueCallerJoin', (self, h, t) => self.onQueueCallerJoin(h, t)],
+    ['QueueCallerLeave', (self, h, t) => self.onQueueCallerLeave(h, t)],
+    ['QueueCallerAbandon', (self, h) => self.onQueueCallerAbandon(h)],
+    ['OriginateResponse', (self, h) => self.onOriginateResponse(h)],
+    ['BlindTransfer', (self, h, t) => self.onTransfer(h, t, 'blind')],
+    ['AttendedTransfer', (self, h, t) => self.onTransfer(h, t, 'attended')],
+    ['DeviceStateChange', (self, h, t) => self.onDeviceStateChange(h, t, [])],
+    ['ExtensionStatus', (self, h, t) => self.onExtensionStatus(h, t, [])],
+    ['QueueMemberStatus', (self, h, t) => self.onMember(h, t, [])],
+    ['QueueMemberAdded', (self, h, t) => self.onMember(h, t, [])],
+    ['QueueMemberPause', (self, h, t) => self.onMember(h, t, [])],
+    ['QueueMemberPaused', (self, h, t) => self.onMember(h, t, [])], // before Asterisk 12
+    ['QueueMemberPenalty', (self, h, t) => self.onMember(h, t, [])],
+    ['QueueMemberRinginuse', (self, h, t) => self.onMember(h, t, [])],
+    ['QueueMember', (self, h, t) => self.onMember(h, t, [])], // QueueStatus list item
+    ['QueueMemberRemoved', (self, h, t) => self.onMemberRemoved(h, t, [])],
+    ['QueueParams', (self, h, t) => self.onQueueParams(h, t, [])],
+    ['QueueEntry', (self, h, t) => self.onQueueEntry(h, t, [])],
+  ]);
+
   constructor(options: CallTrackerOptions) {
     if (typeof options.pbxId !== 'string' || options.pbxId.length === 0) {
       throw new RangeError('CallTracker: pbxId must be a non-empty string');
@@ -267,64 +336,8 @@ export class CallTracker {
     const h = event.headers;
     const name = h['event'];
     if (typeof name !== 'string') return [];
-    const t = at.getTime();
-    switch (name) {
-      case 'VarSet':
-        return this.onVarSet(h);
-      case 'Newchannel':
-        return this.onNewchannel(h, t);
-      case 'NewCallerid':
-        return this.onNewCallerid(h);
-      case 'Hangup':
-        return this.onHangup(h, t);
-      case 'HangupRequest':
-      case 'SoftHangupRequest':
-        return this.onHangupRequest(h);
-      case 'DialBegin':
-        return this.onDialBegin(h, t);
-      case 'DialEnd':
-        return this.onDialEnd(h, t);
-      case 'AgentCalled':
-        return this.onAgentCalled(h, t);
-      case 'AgentConnect':
-        return this.onAgentConnect(h, t);
-      case 'AgentComplete':
-        return this.onAgentComplete(h);
-      case 'AgentRingNoAnswer':
-        return this.onAgentRingNoAnswer(h, t);
-      case 'QueueCallerJoin':
-        return this.onQueueCallerJoin(h, t);
-      case 'QueueCallerLeave':
-        return this.onQueueCallerLeave(h, t);
-      case 'QueueCallerAbandon':
-        return this.onQueueCallerAbandon(h);
-      case 'OriginateResponse':
-        return this.onOriginateResponse(h);
-      case 'BlindTransfer':
-        return this.onTransfer(h, t, 'blind');
-      case 'AttendedTransfer':
-        return this.onTransfer(h, t, 'attended');
-      case 'DeviceStateChange':
-        return this.onDeviceStateChange(h, t, []);
-      case 'ExtensionStatus':
-        return this.onExtensionStatus(h, t, []);
-      case 'QueueMemberStatus':
-      case 'QueueMemberAdded':
-      case 'QueueMemberPause':
-      case 'QueueMemberPaused':
-      case 'QueueMemberPenalty':
-      case 'QueueMemberRinginuse':
-      case 'QueueMember':
-        return this.onMember(h, t, []);
-      case 'QueueMemberRemoved':
-        return this.onMemberRemoved(h, t, []);
-      case 'QueueParams':
-        return this.onQueueParams(h, t, []);
-      case 'QueueEntry':
-        return this.onQueueEntry(h, t, []);
-      default:
-        return [];
-    }
+    const handler = CallTracker.handlers.get(name);
+    return handler === undefined ? [] : handler(this, h, at.getTime());
   }
 
   /**
@@ -468,9 +481,11 @@ export class CallTracker {
       channels: new Map(),
       legs: [],
       transfers: [],
-      variables: Object.create(null) as Record<string, string>,
-      variableCount: 0,
+      variables: new Map(),
       legsDropped: 0,
+      legsView: null,
+      transfersView: null,
+      variablesView: null,
       fromNumber: knownCallerId(get(h, 'calleridnum')),
       fromName: knownCallerId(get(h, 'calleridname')),
       toNumber:
@@ -553,22 +568,19 @@ export class CallTracker {
     }
     if (value.length === 0) {
       // Cleared (the AGI answered "nobody"): forget it rather than keep an empty value.
-      if (variable in call.variables) {
-        delete call.variables[variable];
-        call.variableCount--;
-      }
+      if (call.variables.delete(variable)) call.variablesView = null;
       return [];
     }
     if (value.length > MAX_VARIABLE_LENGTH) value = value.slice(0, MAX_VARIABLE_LENGTH);
-    if (!(variable in call.variables)) {
-      if (call.variableCount >= MAX_VARIABLES_PER_CALL) {
-        const out: TrackerEvent[] = [];
-        this.warnCallLimit(call, `more than ${MAX_VARIABLES_PER_CALL} CRM_* variables`, out);
-        return out;
-      }
-      call.variableCount++;
+    const prev = call.variables.get(variable);
+    if (prev === value) return [];
+    if (prev === undefined && call.variables.size >= MAX_VARIABLES_PER_CALL) {
+      const out: TrackerEvent[] = [];
+      this.warnCallLimit(call, `more than ${MAX_VARIABLES_PER_CALL} CRM_* variables`, out);
+      return out;
     }
-    call.variables[variable] = value;
+    call.variables.set(variable, value);
+    call.variablesView = null;
     return [];
   }
 
@@ -659,6 +671,7 @@ export class CallTracker {
       dest.leg.queue ??= queue;
       dest.leg.iface = iface;
       dest.leg.memberName ??= memberName;
+      legChanged(call, dest.leg);
       return out;
     }
     const extension = interfaceExtension(iface) ?? channelExtension(dest.name);
@@ -758,7 +771,10 @@ export class CallTracker {
     const leg = this.channelOf(get(h, 'destuniqueid'))?.leg ?? null;
     if (leg !== null) {
       if (!leg.answered && leg.endedAt === null) this.answerLeg(call, leg, t, ring, out);
-      else if (leg.answered && ring !== null) leg.ringSeconds = ring;
+      else if (leg.answered && ring !== null && leg.ringSeconds !== ring) {
+        leg.ringSeconds = ring;
+        legChanged(call, leg);
+      }
       return out;
     }
     if (call.answeredAt === null) {
@@ -776,6 +792,7 @@ export class CallTracker {
         ringSeconds: null,
         answered: false,
         reason: null,
+        view: null,
       };
       this.keepLeg(call, fake, out);
       this.answerLeg(call, fake, t, ring, out);
@@ -824,6 +841,7 @@ export class CallTracker {
       ringSeconds: null,
       answered: false,
       reason: null,
+      view: null,
     };
     dest.leg = leg;
     this.keepLeg(call, leg, out);
@@ -834,6 +852,7 @@ export class CallTracker {
   private keepLeg(call: CallState, leg: LegState, out: TrackerEvent[]): void {
     if (call.legs.length < MAX_LEGS_PER_CALL) {
       call.legs.push(leg);
+      call.legsView = null;
     } else {
       call.legsDropped++;
       this.warnCallLimit(call, `more than ${MAX_LEGS_PER_CALL} agent offers`, out);
@@ -851,6 +870,7 @@ export class CallTracker {
     leg.reason = 'answered';
     leg.endedAt = t;
     leg.ringSeconds = ring ?? seconds(leg.offeredAt, t);
+    legChanged(call, leg);
     if (call.answeredAt === null) {
       call.answeredAt = t;
       call.agentExtension = leg.extension;
@@ -871,6 +891,7 @@ export class CallTracker {
     leg.endedAt = t;
     leg.reason = reason;
     leg.ringSeconds = ring ?? seconds(leg.offeredAt, t);
+    legChanged(call, leg);
     out.push({ type: 'call.offer-ended', call: this.liveView(call), leg: legView(leg), reason });
   }
 
@@ -1001,6 +1022,7 @@ export class CallTracker {
     }
     const transfer: Transfer = { kind, fromExtension, toExtension, at: new Date(t) };
     call.transfers.push(transfer);
+    call.transfersView = null;
     out.push({ type: 'call.transferred', call: this.liveView(call), transfer });
     return out;
   }
@@ -1262,9 +1284,9 @@ export class CallTracker {
       startedAt: new Date(call.startedAt),
       queuedAt: call.queuedAt === null ? null : new Date(call.queuedAt),
       answeredAt: call.answeredAt === null ? null : new Date(call.answeredAt),
-      legs: call.legs.map(legView),
-      transfers: call.transfers.slice(),
-      variables: { ...call.variables },
+      legs: legsView(call),
+      transfers: transfersView(call),
+      variables: variablesView(call),
       recordingPath: call.recordingPath,
       originateActionId: call.originateActionId,
     };
@@ -1311,10 +1333,10 @@ export class CallTracker {
       hangupCauseText:
         call.hangupCause !== null ? call.hangupCauseText : note === null ? call.lastCauseText : null,
       recordingPath: call.recordingPath,
-      transfers: call.transfers.slice(),
-      legs: call.legs.map(legView),
+      transfers: transfersView(call),
+      legs: legsView(call),
       legsDropped: call.legsDropped,
-      variables: { ...call.variables },
+      variables: variablesView(call),
       originateActionId: call.originateActionId,
       note,
     };
