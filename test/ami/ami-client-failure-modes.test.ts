@@ -121,6 +121,30 @@ describe('AmiClient failure modes (scripted peer over loopback TCP)', () => {
     expect(server.sessions[0].received).not.toContain(SECRET);
   });
 
+  it('an Events action Asterisk leaves unanswered (broken_events_action) does not block the login', async () => {
+    server = new ScriptedAmiServer(
+      loginThen((session, action) => {
+        const name = header(action, 'Action');
+        if (name === 'Filter') session.reply(action, { Message: 'Success' });
+        if (name === 'Ping') session.reply(action, { Ping: 'Pong', Timestamp: '1795381041.232185' });
+        // Events: no response at all, as manager.c with broken_events_action = yes and an all-classes mask
+      }),
+    );
+    const port = await server.start();
+    const c = newClient(port, { filters: ['!Event: VarSet'], actionTimeoutMs: 5_000 });
+    c.start();
+    const t0 = Date.now();
+    await waitFor(c, 'ready', 2_000);
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    expect(server.sessions[0].actions.map((a) => header(a, 'Action'))).toEqual([
+      'Login',
+      'Filter',
+      'Events',
+      'Ping',
+    ]);
+    expect(c.pendingActions).toBe(0);
+  });
+
   it('back-pressure: a peer that stops reading fills a bounded write queue (TOO_MANY_PENDING), then everything queued is delivered in order', async () => {
     server = new ScriptedAmiServer(
       loginThen((session, action) => session.reply(action, { Message: `ok ${header(action, 'Seq')}` })),

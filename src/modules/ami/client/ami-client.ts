@@ -44,7 +44,10 @@ export interface AmiClientOptions {
   authType?: 'plain' | 'md5';
   /** `Events:` of the Login: 'on', 'off' (action-only session) or a class mask such as 'call,agent,user'. */
   events: 'on' | 'off' | string;
-  /** Filter actions (Operation: Add) sent after login, before 'ready', e.g. '!Event: Newexten'. */
+  /**
+   * Filter actions (Operation: Add) sent after login, before 'ready', e.g. '!Event: Newexten'. With
+   * filters the Login carries `Events: off` and an `Events` action sets the mask once they are in place.
+   */
   filters?: string[];
   /** Default per-action timeout (override per call). */
   actionTimeoutMs?: number;
@@ -155,8 +158,11 @@ interface AmiConnection {
  * collection, per-action timeouts, keepalive, and reconnection with jittered backoff, forever,
  * until stop(). Plain TypeScript over node:net; a Nest provider wraps it.
  *
- * Listeners of 'event' run synchronously inside the read path: they must stay cheap (hand heavy
- * work off), because Asterisk drops a session it cannot write to within its writetimeout.
+ * Received bytes are parsed a slice at a time and the messages dispatched one by one under a
+ * per-turn time budget, so a burst never holds the event loop. Listeners of 'event' still run
+ * inside that read path: they must stay cheap (hand heavy work off), because Asterisk drops a
+ * session it cannot write to within its writetimeout. Events can arrive before 'ready' (between
+ * login and the filters); consumers rebuild their state on 'ready' anyway.
  */
 export class AmiClient extends EventEmitter<AmiClientEvents> {
   private readonly opts: AmiClientOptions;
