@@ -45,6 +45,24 @@ export class AppConfig {
   };
   /** `auto`: with no PBX configured, run the PBX simulator inside the app (scripted calls). */
   simulator!: { mode: 'auto' | 'off'; callsPerMinute: number };
+  operator!: {
+    /** Origins allowed to open an operator socket (OPERATOR_ORIGINS); empty: same origin only. */
+    origins: string[];
+    /** A user's new connection replaces the old one (OFBiz UniqueUserSession). */
+    uniqueSession: boolean;
+    /** Socket.IO maxHttpBufferSize: the largest message a client may send. */
+    maxMessageBytes: number;
+    /** Commands per second per socket (bursts of twice that). */
+    commandsPerSecond: number;
+    /** Events kept per user for resume after a dropped connection. */
+    replayEvents: number;
+    /** PARTY_PROFILE_URL: `{externalRef}`, `{contactId}`, `{number}` are replaced. */
+    partyProfileUrl?: string;
+    /** Record click-to-call calls (RECORD_OUT_CALLS). */
+    recordOutCalls: boolean;
+    /** Dialplan context click-to-call dials the number in when neither the peer nor the PBX has a trunk template. */
+    outboundContext: string;
+  };
   directory!: {
     /** Remove dynamic queue members the directory does not know at reconciliation: DIRECTORY_REMOVE_UNKNOWN_MEMBERS. */
     removeUnknownMembers: boolean;

@@ -196,6 +196,58 @@ export class EnvSchema {
   @IsOptional()
   SIMULATOR_CALLS_PER_MINUTE?: number;
 
+  // --- Operator gateway (Socket.IO /operator) and console ---
+  /** Comma list of browser origins allowed to open an operator socket; empty: the app's own origin only. */
+  @Transform(emptyToUndefined)
+  @Matches(/^\s*https?:\/\/[^\s,/]+\s*(,\s*https?:\/\/[^\s,/]+\s*)*$/, {
+    message: 'OPERATOR_ORIGINS must be a comma list of origins such as https://crm.example.com,http://localhost:8080',
+  })
+  @IsOptional()
+  OPERATOR_ORIGINS?: string;
+
+  @Transform(toBool)
+  @IsBoolean()
+  @IsOptional()
+  OPERATOR_UNIQUE_SESSION?: boolean;
+
+  @Transform(toInt)
+  @Max(1048576)
+  @Min(1024)
+  @IsInt()
+  @IsOptional()
+  OPERATOR_MAX_MESSAGE_BYTES?: number;
+
+  @Transform(toInt)
+  @Max(1000)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  OPERATOR_COMMANDS_PER_SECOND?: number;
+
+  @Transform(toInt)
+  @Max(100000)
+  @Min(10)
+  @IsInt()
+  @IsOptional()
+  OPERATOR_REPLAY_EVENTS?: number;
+
+  /** Profile link of a matched contact: `https://crm.example/party/{externalRef}` ({contactId}, {number} too). */
+  @Transform(emptyToUndefined)
+  @Matches(/^https?:\/\/\S+$/, { message: 'PARTY_PROFILE_URL must be an http(s) URL template' })
+  @MaxLength(2000)
+  @IsOptional()
+  PARTY_PROFILE_URL?: string;
+
+  @Transform(toBool)
+  @IsBoolean()
+  @IsOptional()
+  RECORD_OUT_CALLS?: boolean;
+
+  @Transform(emptyToUndefined)
+  @Matches(/^[\w-]{1,79}$/, { message: 'OUTBOUND_CONTEXT must be a dialplan context name' })
+  @IsOptional()
+  OUTBOUND_CONTEXT?: string;
+
   // --- Call-center directory ---
   @Transform(toBool)
   @IsBoolean()

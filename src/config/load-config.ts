@@ -74,6 +74,19 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     maxConnections: parsed.AGI_MAX_CONNECTIONS ?? 200,
     headerTimeoutMs: parsed.AGI_HEADER_TIMEOUT_MS ?? 2000,
   };
+  config.operator = {
+    origins: (parsed.OPERATOR_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim().replace(/\/+$/, '').toLowerCase())
+      .filter((o) => o.length > 0),
+    uniqueSession: parsed.OPERATOR_UNIQUE_SESSION ?? false,
+    maxMessageBytes: parsed.OPERATOR_MAX_MESSAGE_BYTES ?? 16384,
+    commandsPerSecond: parsed.OPERATOR_COMMANDS_PER_SECOND ?? 10,
+    replayEvents: parsed.OPERATOR_REPLAY_EVENTS ?? 500,
+    partyProfileUrl: parsed.PARTY_PROFILE_URL,
+    recordOutCalls: parsed.RECORD_OUT_CALLS ?? false,
+    outboundContext: parsed.OUTBOUND_CONTEXT ?? 'outbound',
+  };
   config.directory = { removeUnknownMembers: parsed.DIRECTORY_REMOVE_UNKNOWN_MEMBERS ?? false };
   return config;
 }
