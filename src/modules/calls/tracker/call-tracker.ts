@@ -406,7 +406,11 @@ export class CallTracker {
       const uid = get(msg.headers, 'uniqueid');
       if (uid !== undefined) alive.add(uid);
     }
+    // Calls that started at or after `since` were followed whole on the current event stream; the
+    // lists, answered on another session, may predate them: leave them alone.
+    const since = snapshot.since === undefined ? Infinity : snapshot.since.getTime();
     for (const call of [...this.calls.values()]) {
+      if (call.startedAt >= since) continue;
       for (const ch of [...call.channels.values()]) {
         if (!alive.has(ch.uniqueid)) this.removeChannel(ch, t, null, null, out);
       }

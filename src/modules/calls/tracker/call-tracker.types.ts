@@ -2,8 +2,9 @@
  * The call model the tracker keeps and the domain events it emits. Persistence (CommEvent rows) and the
  * operator gateway subscribe to these; nothing here knows about Nest, sockets or the database.
  *
- * Every object handed out (in events or by the `liveCalls()`-style getters) is a fresh snapshot: the
- * tracker never mutates it afterwards, so a subscriber may keep it or persist it asynchronously.
+ * Every object handed out (in events or by the `liveCalls()`-style getters) is a snapshot the tracker
+ * never mutates afterwards, so a subscriber may keep it or persist it asynchronously. Unchanged parts
+ * (legs, transfers, variables) are shared between snapshots and frozen.
  */
 
 import type { AmiMessage } from '../../../protocol/ami/ami-message.js';
@@ -217,4 +218,11 @@ export interface CallTrackerSnapshot {
   channels: readonly AmiMessage[];
   /** ExtensionStateList (ExtensionStatus) and/or DeviceStateList (DeviceStateChange) events. */
   extensionStates: readonly AmiMessage[];
+  /**
+   * Calls whose first event arrived at or after this (the `at` given to `handle`) are not checked
+   * against `channels`: they were seen whole on the event stream since the link came back, and the
+   * lists, answered on another session, may have been taken before they began or after they ended.
+   * The host passes when the link went down. Default: every call is checked.
+   */
+  since?: Date;
 }
