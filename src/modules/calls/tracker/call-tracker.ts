@@ -198,7 +198,7 @@ function reasonFromCause(cause: number | null): OfferEndReason | null {
 
 function legView(leg: LegState): AgentLeg {
   if (leg.view !== null) return leg.view;
-  return (leg.view = {
+  return (leg.view = Object.freeze({
     extension: leg.extension,
     interface: leg.iface,
     memberName: leg.memberName,
@@ -210,7 +210,7 @@ function legView(leg: LegState): AgentLeg {
     ringSeconds: leg.ringSeconds,
     answered: leg.answered,
     reason: leg.reason,
-  });
+  }));
 }
 
 function legsView(call: CallState): readonly AgentLeg[] {
@@ -1024,7 +1024,7 @@ export class CallTracker {
       this.warnCallLimit(call, `more than ${MAX_TRANSFERS_PER_CALL} transfers`, out);
       return out;
     }
-    const transfer: Transfer = { kind, fromExtension, toExtension, at: new Date(t) };
+    const transfer: Transfer = Object.freeze({ kind, fromExtension, toExtension, at: new Date(t) });
     call.transfers.push(transfer);
     call.transfersView = null;
     out.push({ type: 'call.transferred', call: this.liveView(call), transfer });
@@ -1065,7 +1065,7 @@ export class CallTracker {
       this.warnModelLimit(`more than ${MAX_EXTENSIONS} extensions`, out);
       return;
     }
-    const ext: ExtensionState = { extension, status, source, updatedAt: new Date(t) };
+    const ext: ExtensionState = Object.freeze({ extension, status, source, updatedAt: new Date(t) });
     this.exts.set(extension, ext);
     out.push({ type: 'extension.state', ext });
   }
@@ -1109,7 +1109,7 @@ export class CallTracker {
       updatedAt: new Date(t),
     };
     if (prev === undefined || !sameMember(prev, member)) {
-      this.members.set(key, member);
+      this.members.set(key, Object.freeze(member));
       out.push({ type: 'member.status', member });
     }
     if (code !== null && member.extension !== null) {
