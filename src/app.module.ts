@@ -7,6 +7,7 @@ import { HttpErrorFilter } from './common/errors/http-error.filter.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { DirectoryModule } from './modules/directory/directory.module.js';
 import { AmiModule } from './modules/ami/ami.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { ContactsModule } from './modules/contacts/contacts.module.js';
@@ -47,6 +48,7 @@ export class AppModule {
         PbxModule,
         ContactsModule,
         AmiModule,
+        DirectoryModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };

@@ -12,7 +12,11 @@ describe('KeyedSerializer', () => {
       log.push(`end ${name}`);
       return name;
     };
-    const results = await Promise.all([s.run('g', task('a', 20)), s.run('g', task('b', 1)), s.run('g', task('c', 5))]);
+    const results = await Promise.all([
+      s.run('g', task('a', 20)),
+      s.run('g', task('b', 1)),
+      s.run('g', task('c', 5)),
+    ]);
     expect(results).toEqual(['a', 'b', 'c']);
     expect(log).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
   });

@@ -11,7 +11,9 @@ import {
 
 /** The QueueStatus answer (ActionID qs-1) a real Asterisk 22 gave in queue-admin.ami. */
 function recordedQueueStatus(): AmiMessage[] {
-  const bytes = readFileSync(join(import.meta.dirname, '../../../../test/fixtures/asterisk-22/queue-admin.ami'));
+  const bytes = readFileSync(
+    join(import.meta.dirname, '../../../../test/fixtures/asterisk-22/queue-admin.ami'),
+  );
   const messages: AmiMessage[] = [];
   new AmiParser((m) => messages.push(m)).push(bytes);
   return messages.filter((m) => m.type === 'event' && header(m, 'actionid') === 'qs-1');
@@ -45,8 +47,18 @@ describe('parseQueueStatus (recorded Asterisk 22 answer)', () => {
         pausedReason: 'lunch',
         penalty: 0,
       }),
-      expect.objectContaining({ interface: 'Local/1001@phones/n', membership: 'static', callsTaken: 2, status: 2 }),
-      expect.objectContaining({ interface: 'Local/1002@phones/n', membership: 'static', paused: false, status: 6 }),
+      expect.objectContaining({
+        interface: 'Local/1001@phones/n',
+        membership: 'static',
+        callsTaken: 2,
+        status: 2,
+      }),
+      expect.objectContaining({
+        interface: 'Local/1002@phones/n',
+        membership: 'static',
+        paused: false,
+        status: 6,
+      }),
     ]);
     const sales = parseQueueStatus('sales', recordedQueueStatus());
     expect(sales.members.map((m) => m.name)).toEqual(['Carol Agent']);
@@ -97,14 +109,21 @@ describe('planReconciliation', () => {
         },
       },
     ]);
-    expect(plan.drift).toEqual([expect.objectContaining({ kind: 'missing', interface: 'PJSIP/1005', action: 'add' })]);
+    expect(plan.drift).toEqual([
+      expect.objectContaining({ kind: 'missing', interface: 'PJSIP/1005', action: 'add' }),
+    ]);
   });
 
   it('reports a dynamic member the directory does not know, and removes it only when told to', () => {
     const reported = planReconciliation('support', [], asterisk(), { removeUnknown: false });
     expect(reported.actions).toEqual([]);
     expect(reported.drift).toEqual([
-      expect.objectContaining({ kind: 'unknown', interface: 'Local/1004@phones/n', userId: null, action: 'reported' }),
+      expect.objectContaining({
+        kind: 'unknown',
+        interface: 'Local/1004@phones/n',
+        userId: null,
+        action: 'reported',
+      }),
     ]);
     const removed = planReconciliation('support', [], asterisk(), { removeUnknown: true });
     expect(removed.actions).toEqual([{ kind: 'remove', interface: 'Local/1004@phones/n' }]);
@@ -119,14 +138,21 @@ describe('planReconciliation', () => {
       asterisk(),
       { removeUnknown: false },
     );
-    expect(plan.actions).toEqual([{ kind: 'remove', interface: 'Local/1004@phones/n', membershipId: 'm-dmitry' }]);
+    expect(plan.actions).toEqual([
+      { kind: 'remove', interface: 'Local/1004@phones/n', membershipId: 'm-dmitry' },
+    ]);
     expect(plan.drift[0]).toMatchObject({ kind: 'stale', userId: 'u-dmitry' });
   });
 
   it('treats a logged-off, synced member still in the queue as unknown (someone else added it)', () => {
-    const plan = planReconciliation('support', [member({ loggedIn: false, syncState: 'synced' })], asterisk(), {
-      removeUnknown: false,
-    });
+    const plan = planReconciliation(
+      'support',
+      [member({ loggedIn: false, syncState: 'synced' })],
+      asterisk(),
+      {
+        removeUnknown: false,
+      },
+    );
     expect(plan.actions).toEqual([]);
     expect(plan.drift[0]).toMatchObject({ kind: 'unknown', userId: 'u-dmitry', action: 'reported' });
   });
@@ -139,11 +165,19 @@ describe('planReconciliation', () => {
       { removeUnknown: false },
     );
     expect(plan.actions).toEqual([
-      { kind: 'pause', membershipId: 'm-dmitry', interface: 'Local/1004@phones/n', paused: false, reason: '' },
+      {
+        kind: 'pause',
+        membershipId: 'm-dmitry',
+        interface: 'Local/1004@phones/n',
+        paused: false,
+        reason: '',
+      },
       { kind: 'penalty', membershipId: 'm-dmitry', interface: 'Local/1004@phones/n', penalty: 2 },
     ]);
     expect(plan.drift[0]).toMatchObject({ kind: 'mismatch', action: 'pause+penalty' });
-    expect(plan.drift[0].detail).toMatch(/paused: asterisk yes \(lunch\), directory no; penalty: asterisk 0, directory 2/);
+    expect(plan.drift[0].detail).toMatch(
+      /paused: asterisk yes \(lunch\), directory no; penalty: asterisk 0, directory 2/,
+    );
   });
 
   it('sees a different pause reason as a mismatch', () => {
@@ -151,7 +185,13 @@ describe('planReconciliation', () => {
       removeUnknown: false,
     });
     expect(plan.actions).toEqual([
-      { kind: 'pause', membershipId: 'm-dmitry', interface: 'Local/1004@phones/n', paused: true, reason: 'meeting' },
+      {
+        kind: 'pause',
+        membershipId: 'm-dmitry',
+        interface: 'Local/1004@phones/n',
+        paused: true,
+        reason: 'meeting',
+      },
     ]);
   });
 
@@ -172,7 +212,10 @@ describe('planReconciliation', () => {
 
   it('omits StateInterface and Reason from QueueAdd when there are none', () => {
     expect(
-      queueAddFields('sales', member({ stateInterface: null, paused: false, pausedReason: 'lunch', penalty: 1 })),
+      queueAddFields(
+        'sales',
+        member({ stateInterface: null, paused: false, pausedReason: 'lunch', penalty: 1 }),
+      ),
     ).toEqual({
       Queue: 'sales',
       Interface: 'Local/1004@phones/n',

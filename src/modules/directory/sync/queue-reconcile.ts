@@ -199,7 +199,12 @@ export function planReconciliation(
     }
     if (penaltyDiffers) {
       details.push(`penalty: asterisk ${a.penalty}, directory ${m.penalty}`);
-      plan.actions.push({ kind: 'penalty', membershipId: m.membershipId, interface: a.interface, penalty: m.penalty });
+      plan.actions.push({
+        kind: 'penalty',
+        membershipId: m.membershipId,
+        interface: a.interface,
+        penalty: m.penalty,
+      });
     }
     plan.drift.push({
       kind: 'mismatch',
