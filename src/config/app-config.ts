@@ -63,6 +63,19 @@ export class AppConfig {
     /** Dialplan context click-to-call dials the number in when neither the peer nor the PBX has a trunk template. */
     outboundContext: string;
   };
+  /**
+   * Where call recordings are read from (RECORDINGS_DIR): the stored path's Asterisk prefix
+   * `/var/spool/asterisk/monitor/` is mapped onto it; nothing outside it is ever served.
+   */
+  recordingsDir!: string;
+  commEvents!: {
+    /** Records held in memory while the database cannot take them; beyond, they go to the journal. */
+    bufferSize: number;
+    /** Most calls per INSERT statement. */
+    batchSize: number;
+    /** How long a record waits for others to share its statement. */
+    flushMs: number;
+  };
   directory!: {
     /** Remove dynamic queue members the directory does not know at reconciliation: DIRECTORY_REMOVE_UNKNOWN_MEMBERS. */
     removeUnknownMembers: boolean;

@@ -248,6 +248,34 @@ export class EnvSchema {
   @IsOptional()
   OUTBOUND_CONTEXT?: string;
 
+  // --- Calls and communication events ---
+  @Transform(emptyToUndefined)
+  @MaxLength(4096)
+  @IsString()
+  @IsOptional()
+  RECORDINGS_DIR?: string;
+
+  @Transform(toInt)
+  @Max(1_000_000)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  COMM_EVENTS_BUFFER_SIZE?: number;
+
+  @Transform(toInt)
+  @Max(2000)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  COMM_EVENTS_BATCH_SIZE?: number;
+
+  @Transform(toInt)
+  @Max(10000)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  COMM_EVENTS_FLUSH_MS?: number;
+
   // --- Call-center directory ---
   @Transform(toBool)
   @IsBoolean()

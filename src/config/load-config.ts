@@ -87,6 +87,12 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     recordOutCalls: parsed.RECORD_OUT_CALLS ?? false,
     outboundContext: parsed.OUTBOUND_CONTEXT ?? 'outbound',
   };
+  config.recordingsDir = resolve(parsed.RECORDINGS_DIR ?? './.data/recordings');
+  config.commEvents = {
+    bufferSize: parsed.COMM_EVENTS_BUFFER_SIZE ?? 20_000,
+    batchSize: parsed.COMM_EVENTS_BATCH_SIZE ?? 500,
+    flushMs: parsed.COMM_EVENTS_FLUSH_MS ?? 100,
+  };
   config.directory = { removeUnknownMembers: parsed.DIRECTORY_REMOVE_UNKNOWN_MEMBERS ?? false };
   return config;
 }
