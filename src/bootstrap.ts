@@ -1,5 +1,7 @@
+import type { IncomingMessage } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
@@ -11,6 +13,7 @@ import { createValidationPipe } from './common/errors/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres.js';
 import { credentialsOf } from './modules/auth/auth.guard.js';
+import { CONTACTS_BULK_BODY_LIMIT, CONTACTS_BULK_PATH } from './modules/contacts/contact.dto.js';
 import { AuthService } from './modules/auth/auth.service.js';
 
 export interface RunningApp {
@@ -44,15 +47,16 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
     );
   }
 
-  let app: INestApplication;
+  let app: NestExpressApplication;
   try {
-    app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true });
+    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true });
   } catch (e) {
     await embedded?.stop();
     throw e;
   }
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(createValidationPipe());
+  useJsonBodyLimits(app);
   if (config.openApiEnabled) mountOpenApi(app);
   await app.listen(config.http.port, config.http.host);
   const address = app.getHttpServer().address() as { port: number };
@@ -66,6 +70,28 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
       await embedded?.stop();
     })());
   return { app, url, close };
+}
+
+/** Routes whose JSON bodies may be larger than Express's 100 kB default. */
+const LARGE_JSON_BODIES: readonly { path: string; limit: string }[] = [
+  { path: CONTACTS_BULK_PATH, limit: CONTACTS_BULK_BODY_LIMIT },
+];
+
+/**
+ * JSON bodies stay at 100 kB except on the routes above (the bulk contacts sync carries up to
+ * 5,000 contacts). Registering the json parsers here replaces Nest's default one.
+ */
+function useJsonBodyLimits(app: NestExpressApplication): void {
+  const isJson = (req: IncomingMessage) =>
+    /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
+  const large = (req: IncomingMessage) => LARGE_JSON_BODIES.find((r) => req.url?.split('?')[0] === r.path);
+  for (const { limit } of LARGE_JSON_BODIES) {
+    app.useBodyParser('json', {
+      limit,
+      type: (req: IncomingMessage) => isJson(req) && large(req)?.limit === limit,
+    });
+  }
+  app.useBodyParser('json', { limit: '100kb', type: (req: IncomingMessage) => isJson(req) && !large(req) });
 }
 
 /** OpenAPI at /docs and /docs-json, behind the same authentication as the API. */

@@ -24,7 +24,11 @@ describe('contact phone keys', () => {
       digits: '79031112233',
       digitsReversed: '33221113097',
     });
-    expect(storedPhoneKeys('доб. 1001', 'RU')).toEqual({ e164: null, digits: '1001', digitsReversed: '1001' });
+    expect(storedPhoneKeys('доб. 1001', 'RU')).toEqual({
+      e164: null,
+      digits: '1001',
+      digitsReversed: '1001',
+    });
   });
 
   it('builds the reversed last-N range, ending before the next byte', () => {

@@ -40,12 +40,17 @@ export function storedPhoneKeys(number: string, country: CountryCode): StoredPho
 }
 
 /** Undefined when the number has no digit at all (`anonymous`, `<unknown>`): nothing can match. */
-export function lookupKeys(number: string, country: CountryCode, matchDigits: number): LookupKeys | undefined {
+export function lookupKeys(
+  number: string,
+  country: CountryCode,
+  matchDigits: number,
+): LookupKeys | undefined {
   const n = normalizePhone(number, country);
   if (n.digits === '') return undefined;
   const digitsReversed = reverse(n.digits);
   if (n.digits.length < matchDigits) return { e164: n.e164, digits: n.digits, digitsReversed };
   const suffixFrom = reverse(lastDigits(n.digits, matchDigits));
-  const suffixTo = suffixFrom.slice(0, -1) + String.fromCharCode(suffixFrom.charCodeAt(suffixFrom.length - 1) + 1);
+  const suffixTo =
+    suffixFrom.slice(0, -1) + String.fromCharCode(suffixFrom.charCodeAt(suffixFrom.length - 1) + 1);
   return { e164: n.e164, digits: n.digits, digitsReversed, suffixFrom, suffixTo };
 }
