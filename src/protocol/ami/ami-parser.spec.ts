@@ -135,6 +135,23 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'a key that differs from the one seen last time in that place (same length, longer, shorter) is read as written',
+    input:
+      'Event: A\r\nFoo: 1\r\nBar: 2\r\n\r\n' +
+      'Event: A\r\nFox: 1\r\nBar: 2\r\n\r\n' +
+      'Event: A\r\nFoobar: 1\r\nBa: 2\r\n\r\n' +
+      'Event: A\r\nFoo:\r\nBar:x: y\r\n\r\n' +
+      'Event: A\r\nFo: 1\r\nBar\r\n\r\n',
+    options: { expectBanner: false },
+    messages: [
+      { type: 'event', headers: { event: 'A', foo: '1', bar: '2' } },
+      { type: 'event', headers: { event: 'A', fox: '1', bar: '2' } },
+      { type: 'event', headers: { event: 'A', foobar: '1', ba: '2' } },
+      { type: 'event', headers: { event: 'A', foo: '', bar: 'x: y' } },
+    ],
+    errors: [AmiProtocolErrorCode.MALFORMED_LINE],
+  },
+  {
     name: 'first line holding a colon is a header, not a banner',
     input: 'Response: Goodbye\r\nMessage: Thanks for all the fish.\r\n\r\n',
     banner: undefined,

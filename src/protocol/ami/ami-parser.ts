@@ -47,6 +47,12 @@ class RawKey {
   ) {}
 }
 
+/** text[at, at + s.length) === s, without a builtin call (keys are short). */
+function sameChars(text: string, at: number, s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (text.charCodeAt(at + i) !== s.charCodeAt(i)) return false;
+  return true;
+}
+
 /** The same string, internalized by V8 (as property keys are), so that using it as a key is cheap. */
 function internalized(s: string): string {
   return Object.keys({ [s]: 0 })[0];
@@ -54,6 +60,7 @@ function internalized(s: string): string {
 
 const LF = 0x0a;
 const CR = 0x0d;
+const COLON = 0x3a;
 const SPACE = 0x20;
 /** Lower-cased keys are cached (a few hundred distinct keys exist); bounded because the network feeds it. */
 const KEY_CACHE_LIMIT = 2048;
@@ -229,39 +236,46 @@ export class AmiParser {
       } else if ((this.messageBytes += rawBytes) > this.maxMessageBytes) {
         this.fail(AmiProtocolErrorCode.MESSAGE_TOO_LONG, `frame longer than ${this.maxMessageBytes} bytes`);
       } else {
-        if (colon < pos) {
-          colon = text.indexOf(':', pos);
-          if (colon === -1) colon = n;
+        // Most keys are the one that followed the previous key last time (each event type keeps
+        // its key order): a compare confirms it without searching for the colon or hashing the key.
+        let key = this.prevKey === null ? this.firstKey : this.prevKey.next;
+        if (key !== null && !this.awaitingBanner) {
+          const end = pos + key.raw.length;
+          if (end >= lineEnd || text.charCodeAt(end) !== COLON || !sameChars(text, pos, key.raw)) key = null;
+        } else {
+          key = null;
         }
-        if (this.awaitingBanner) {
-          this.awaitingBanner = false;
-          if (colon >= lineEnd) {
-            // The greeting has no colon and no blank line after it.
-            this.bannerLine = text.slice(pos, lineEnd);
-            this.messageBytes = 0;
+        if (key === null) {
+          if (colon < pos) {
+            colon = text.indexOf(':', pos);
+            if (colon === -1) colon = n;
+          }
+          if (this.awaitingBanner) {
+            this.awaitingBanner = false;
+            if (colon >= lineEnd) {
+              // The greeting has no colon and no blank line after it.
+              this.bannerLine = text.slice(pos, lineEnd);
+              this.messageBytes = 0;
+              pos = next;
+              continue;
+            }
+          }
+          if (colon >= lineEnd || colon === pos) {
+            this.fail(AmiProtocolErrorCode.MALFORMED_LINE, 'line without a "Key:" prefix');
             pos = next;
             continue;
           }
+          key = this.rawKey(text.slice(pos, colon));
+          if (this.prevKey === null) this.firstKey = key;
+          else this.prevKey.next = key;
         }
-        if (colon >= lineEnd || colon === pos) {
-          this.fail(AmiProtocolErrorCode.MALFORMED_LINE, 'line without a "Key:" prefix');
-        } else {
-          this.addHeader(text, pos, colon, lineEnd);
-        }
+        this.addHeader(text, key, pos + key.raw.length, lineEnd);
       }
       pos = next;
     }
   }
 
-  private addHeader(text: string, keyStart: number, colon: number, lineEnd: number): void {
-    // Most keys are the one that followed the previous key last time: check that with a compare
-    // instead of slicing and hashing the key.
-    let entry = this.prevKey === null ? this.firstKey : this.prevKey.next;
-    if (entry === null || entry.raw.length !== colon - keyStart || !text.startsWith(entry.raw, keyStart)) {
-      entry = this.rawKey(text.slice(keyStart, colon));
-      if (this.prevKey === null) this.firstKey = entry;
-      else this.prevKey.next = entry;
-    }
+  private addHeader(text: string, entry: RawKey, colon: number, lineEnd: number): void {
     this.prevKey = entry;
     const hk = entry.key;
     const key = hk.name;
@@ -306,7 +320,8 @@ export class AmiParser {
         key = new HeaderKey(internalized(name), cached);
         if (cached) this.keys.set(name, key);
       }
-      entry = new RawKey(raw, key);
+      // Internalized: a flat copy that does not keep the frame it was sliced from alive.
+      entry = new RawKey(internalized(raw), key);
       if (this.rawKeys.size < KEY_CACHE_LIMIT) this.rawKeys.set(raw, entry);
     }
     return entry;
