@@ -144,6 +144,118 @@ describe('CallTracker', () => {
     });
   });
 
+  describe('queue members behind Local channels that dial real phones', () => {
+    // FreePBX-style members `Local/1001@from-queue/n`: each Local `;2` dials the agent's PJSIP device.
+    function member(ext: string, n: number) {
+      return {
+        one: [`Local/${ext}@from-queue-0000000${n};1`, `600.${n}1`] as [string, string],
+        two: [`Local/${ext}@from-queue-0000000${n};2`, `600.${n}2`] as [string, string],
+        phone: [`PJSIP/${ext}-0000000${n}`, `600.${n}3`] as [string, string],
+      };
+    }
+    function ring(s: Script, ext: string, n: number, name: string) {
+      const m = member(ext, n);
+      s.feed(
+        newchannel(...m.one, CUSTOMER[1]),
+        newchannel(...m.two, CUSTOMER[1]),
+        ev('LocalBridge', { LocalOneUniqueid: m.one[1], LocalTwoUniqueid: m.two[1] }),
+        ev('AgentCalled', {
+          Uniqueid: CUSTOMER[1],
+          DestChannel: m.one[0],
+          DestUniqueid: m.one[1],
+          Queue: 'support',
+          Interface: `Local/${ext}@from-queue/n`,
+          MemberName: name,
+        }),
+        dial('DialBegin', CUSTOMER, m.one),
+        newchannel(...m.phone, CUSTOMER[1]),
+        dial('DialBegin', m.two, m.phone),
+      );
+      return m;
+    }
+
+    it('is one offer per agent, answered on the device, and a losing agent is answered-elsewhere', () => {
+      const s = new Script();
+      s.feed(
+        newchannel(...CUSTOMER, CUSTOMER[1], { Exten: '74951234567', CallerIDNum: '+79161234567' }),
+        ev('QueueCallerJoin', { Uniqueid: CUSTOMER[1], Queue: 'support', Position: '1' }),
+      );
+      const alice = ring(s, '1001', 1, 'Alice Agent');
+      const bob = ring(s, '1002', 2, 'Bob Agent');
+      expect(s.events.filter((e) => e.type === 'call.offered')).toHaveLength(2);
+      s.feed(
+        dial('DialEnd', alice.two, alice.phone, { DialStatus: 'ANSWER' }),
+        dial('DialEnd', CUSTOMER, alice.one, { DialStatus: 'ANSWER' }),
+        dial('DialEnd', CUSTOMER, bob.one, { DialStatus: 'CANCEL' }),
+        dial('DialEnd', bob.two, bob.phone, { DialStatus: 'CANCEL' }),
+        hangup(...bob.phone, '26', 'Answered elsewhere'),
+        hangup(...bob.two),
+        hangup(...bob.one),
+        ev('AgentConnect', {
+          Uniqueid: CUSTOMER[1],
+          DestUniqueid: alice.one[1],
+          Queue: 'support',
+          HoldTime: '9',
+        }),
+        ev('AgentComplete', { Uniqueid: CUSTOMER[1], Queue: 'support', HoldTime: '9', TalkTime: '60' }),
+        hangup(...alice.phone),
+        hangup(...alice.two),
+        hangup(...alice.one),
+        hangup(...CUSTOMER),
+      );
+      const rec = s.records()[0];
+      expect(rec).toMatchObject({
+        outcome: 'answered',
+        agentExtension: '1001',
+        agentInterface: 'Local/1001@from-queue/n',
+        waitSeconds: 9,
+        talkSeconds: 60,
+      });
+      expect(rec.legs.map((l) => `${l.extension}:${l.reason}`)).toEqual([
+        '1001:answered',
+        '1002:answered-elsewhere',
+      ]);
+      expect(s.events.filter((e) => e.type === 'call.answered')).toHaveLength(1);
+    });
+  });
+
+  describe('click-to-call through a trunk', () => {
+    it('the agent picks up but the far end does not: no_answer, tied to the Originate', () => {
+      const s = new Script();
+      s.feed(
+        newchannel(...PHONE_1001, PHONE_1001[1], { Exten: '1001', CallerIDNum: '1001' }),
+        ev('DialBegin', { DestChannel: PHONE_1001[0], DestUniqueid: PHONE_1001[1], DialString: '1001' }),
+        ev('DialEnd', { DestChannel: PHONE_1001[0], DestUniqueid: PHONE_1001[1], DialStatus: 'ANSWER' }),
+        ev('OriginateResponse', {
+          ActionID: 'c2c-9',
+          Response: 'Success',
+          Channel: PHONE_1001[0],
+          Context: 'outbound',
+          Exten: '84951112233',
+          Reason: '4',
+          Uniqueid: PHONE_1001[1],
+        }),
+        newchannel(...TRUNK, PHONE_1001[1]),
+        dial('DialBegin', PHONE_1001, TRUNK, { DialString: 'provider/84951112233' }),
+        dial('DialEnd', PHONE_1001, TRUNK, { DialStatus: 'NOANSWER' }),
+        hangup(...TRUNK, '19'),
+        hangup(...PHONE_1001),
+      );
+      const rec = s.records()[0];
+      expect(rec).toMatchObject({
+        direction: 'outbound',
+        outcome: 'no_answer',
+        answeredAt: null,
+        talkSeconds: 0,
+        fromNumber: '1001',
+        toNumber: '84951112233',
+        agentExtension: '1001',
+        originateActionId: 'c2c-9',
+      });
+      expect(rec.legs.map((l) => `${l.extension}:${l.reason}`)).toEqual(['1001:answered']);
+    });
+  });
+
   describe('inbound calls without a queue', () => {
     it('a direct Dial nobody answers, the caller gives up: missed, the leg ends caller-hungup', () => {
       const s = new Script();

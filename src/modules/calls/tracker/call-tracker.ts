@@ -70,6 +70,8 @@ interface ChannelState {
   external: boolean;
   /** The caller's side: the call's first channel, or a channel that queued or dialled agents. */
   callerSide: boolean;
+  /** The other half of a Local channel pair (from LocalBridge). */
+  localPeer: ChannelState | null;
 }
 
 interface CallState {
@@ -290,6 +292,7 @@ export class CallTracker {
     ['Hangup', (self, h, t) => self.onHangup(h, t)],
     ['HangupRequest', (self, h) => self.onHangupRequest(h)],
     ['SoftHangupRequest', (self, h) => self.onHangupRequest(h)],
+    ['LocalBridge', (self, h) => self.onLocalBridge(h)],
     ['DialBegin', (self, h, t) => self.onDialBegin(h, t)],
     ['DialEnd', (self, h, t) => self.onDialEnd(h, t)],
     ['AgentCalled', (self, h, t) => self.onAgentCalled(h, t)],
@@ -531,7 +534,15 @@ export class CallTracker {
       this.warnCallLimit(call, `more than ${MAX_CHANNELS_PER_CALL} channels`, out);
       return null;
     }
-    const ch: ChannelState = { uniqueid: uid, name, call, leg: null, external: false, callerSide: false };
+    const ch: ChannelState = {
+      uniqueid: uid,
+      name,
+      call,
+      leg: null,
+      external: false,
+      callerSide: false,
+      localPeer: null,
+    };
     call.channels.set(uid, ch);
     this.channels.set(uid, ch);
     return ch;
@@ -683,9 +694,33 @@ export class CallTracker {
     return out;
   }
 
+  /** Pairs the `;1` and `;2` halves of a Local channel, so a queue member's Local leg knows its own dial. */
+  private onLocalBridge(h: Headers): TrackerEvent[] {
+    const one = this.channelOf(get(h, 'localoneuniqueid'));
+    const two = this.channelOf(get(h, 'localtwouniqueid'));
+    if (one !== undefined && two !== undefined) {
+      one.localPeer = two;
+      two.localPeer = one;
+    }
+    return [];
+  }
+
   private onDialBegin(h: Headers, t: number): TrackerEvent[] {
     const callerUid = get(h, 'uniqueid');
     const caller = this.channelOf(callerUid);
+    // An agent's Local leg (`Local/1001@from-queue/n`, its `;2`) ringing the agent's real phone
+    // (`PJSIP/1001`): the same offer goes on on the device channel, it is not a second one. The call's
+    // first channel is excluded: an agent placing a call (click-to-call) dials the far end from there.
+    const agentLeg =
+      caller === undefined || caller.uniqueid === caller.call.firstUniqueid
+        ? null
+        : (caller.leg ?? caller.localPeer?.leg ?? null);
+    if (agentLeg !== null) {
+      const out: TrackerEvent[] = [];
+      const dest = this.channelOf(get(h, 'destuniqueid')) ?? this.destChannel(caller!.call, h, out);
+      if (dest !== null && dest.leg === null && !dest.external) dest.leg = agentLeg;
+      return out;
+    }
     const destUid = get(h, 'destuniqueid');
     let dest = destUid === undefined ? undefined : this.channels.get(destUid);
     const out: TrackerEvent[] = [];
