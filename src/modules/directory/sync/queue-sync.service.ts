@@ -29,6 +29,8 @@ import { QueueRemoval } from './queue-removal.entity.js';
 /** Asterisk answers these when the queue already is as asked: the change holds. */
 const ALREADY_THERE = /already there/i;
 const NOT_THERE = /not there/i;
+/** QueuePause / QueuePenalty of an interface the queue lacks ("Interface not found"). */
+const MEMBER_ABSENT = /not there|not found/i;
 /** How often pending changes are retried while their PBX is up (an action that timed out, say). */
 const RETRY_INTERVAL_MS = 30_000;
 /** Drift reports kept (one per group); the oldest goes first beyond this. */
@@ -149,7 +151,7 @@ export class QueueSyncService implements OnModuleInit, BeforeApplicationShutdown
       Paused: m.paused,
       Reason: m.paused ? (m.pausedReason ?? undefined) : undefined,
     });
-    if (outcome.status === 'rejected' && NOT_THERE.test(outcome.message ?? '')) {
+    if (outcome.status === 'rejected' && MEMBER_ABSENT.test(outcome.message ?? '')) {
       void this.reconcileGroup(group.id, 'member missing from the queue'); // re-adds it, paused as asked
     }
     await this.settle(m.id, [outcome]);
@@ -162,6 +164,9 @@ export class QueueSyncService implements OnModuleInit, BeforeApplicationShutdown
       Interface: t.peer.dialInterface,
       Penalty: t.membership.penalty,
     });
+    if (outcome.status === 'rejected' && MEMBER_ABSENT.test(outcome.message ?? '')) {
+      void this.reconcileGroup(group.id, 'member missing from the queue');
+    }
     await this.settle(t.membership.id, [outcome]);
     return outcome;
   }
