@@ -4,6 +4,7 @@ import { basename } from 'node:path';
 import { header, type AmiMessage } from '../protocol/ami/ami-message.js';
 import { AmiParser } from '../protocol/ami/ami-parser.js';
 import { eventCategory } from './ami-frame.js';
+import { compileText, renderText, type CompiledText, type RewritePlan } from './frame-rewriter.js';
 import { SimulatorError, SimulatorErrorCode } from './simulator-error.js';
 
 /** One event of a recording, byte for byte as Asterisk sent it. */
@@ -252,4 +253,44 @@ export function deriveTimeline(msgs: readonly AmiMessage[]): number[] {
     out[i] = Math.round((sec - t0) * 1000);
   }
   return out;
+}
+
+interface CompiledEvent {
+  readonly text: CompiledText;
+  /** headers whose values hold a rewritable token, with their compiled values */
+  readonly headers: readonly (readonly [string, readonly CompiledText[]])[];
+}
+
+/** Compiled once per event, on first rewrite (a single-pass replay never pays for it). */
+const compiled = new WeakMap<RecordedEvent, CompiledEvent>();
+
+function compiledOf(ev: RecordedEvent): CompiledEvent {
+  let c = compiled.get(ev);
+  if (c === undefined) {
+    const headers: [string, CompiledText[]][] = [];
+    for (const [key, value] of Object.entries(ev.msg.headers)) {
+      const values = (Array.isArray(value) ? value : [value]).map(compileText);
+      if (values.some((v) => v.tokens.length > 0)) headers.push([key, values]);
+    }
+    c = { text: compileText(ev.raw), headers };
+    compiled.set(ev, c);
+  }
+  return c;
+}
+
+/**
+ * A recorded event with its identifiers rewritten by `plan`: the frame text to send, and the same
+ * message as the parser would read it (without parsing the text again).
+ */
+export function rewriteEvent(ev: RecordedEvent, plan: RewritePlan): { text: string; msg: AmiMessage } {
+  const c = compiledOf(ev);
+  const text = renderText(c.text, plan);
+  if (c.headers.length === 0) return { text, msg: ev.msg };
+  const headers: Record<string, string | string[]> = { ...ev.msg.headers };
+  for (const [key, values] of c.headers) {
+    headers[key] = Array.isArray(ev.msg.headers[key])
+      ? values.map((v) => renderText(v, plan))
+      : renderText(values[0], plan);
+  }
+  return { text, msg: { type: ev.msg.type, headers } };
 }

@@ -446,6 +446,8 @@ export class ScriptedTraffic {
   private running = false;
   private finished: (() => void) | undefined;
   private fullWarned = false;
+  /** agents rung by a call in progress, until that call ends (ringinuse=no: a busy agent is not rung) */
+  private readonly busyUntil = new Map<string, number>();
   /** calls placed so far */
   placed = 0;
   answered = 0;
@@ -501,7 +503,8 @@ export class ScriptedTraffic {
     const queues = this.host.queues();
     if (queues.length === 0) return;
     const queue = queues[Math.floor(this.random() * queues.length)];
-    const agents = this.host.agents(queue);
+    const now = Date.now();
+    const agents = this.host.agents(queue).filter((a) => (this.busyUntil.get(a.ext) ?? 0) <= now);
     for (let i = agents.length - 1; i > 0; i--) {
       const j = Math.floor(this.random() * (i + 1));
       [agents[i], agents[j]] = [agents[j], agents[i]];
@@ -520,7 +523,7 @@ export class ScriptedTraffic {
         agents,
       },
       this.host.ids,
-      Date.now(),
+      now,
       this.host.timeScale,
     );
     if (!this.host.engine.start(call)) {
@@ -535,5 +538,7 @@ export class ScriptedTraffic {
     }
     this.placed++;
     if (answered) this.answered++;
+    const endsAt = now + template.durationMs * this.host.timeScale;
+    for (const a of agents.slice(0, template.members.length)) this.busyUntil.set(a.ext, endsAt);
   }
 }

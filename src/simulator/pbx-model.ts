@@ -299,11 +299,7 @@ export class PbxModel {
           // app_queue's rolling averages: new = (3 * old + sample) / 4
           q.holdtime = Math.floor((q.holdtime * 3 + Number(header(msg, 'holdtime') ?? 0)) / 4);
           q.talktime = Math.floor((q.talktime * 3 + Number(header(msg, 'talktime') ?? 0)) / 4);
-          const member = q.members.get((header(msg, 'interface') ?? '').toLowerCase());
-          if (member) {
-            member.callsTaken++;
-            member.lastCall = Math.floor(this.now() / 1000);
-          }
+          // the member's CallsTaken arrives in the QueueMemberStatus that Asterisk sends with the call's end
         }
         this.touchChannel(msg);
         return;
@@ -442,7 +438,14 @@ export class PbxModel {
     const status = Number(header(msg, 'status'));
     const inCall = Number(header(msg, 'incall'));
     if (!Number.isNaN(status)) m.status = status;
-    if (!Number.isNaN(inCall)) m.inCall = inCall;
+    if (!Number.isNaN(inCall)) {
+      // a queue call this member took has ended: what app_queue counts as a call taken
+      if (m.inCall === 1 && inCall === 0) {
+        m.callsTaken++;
+        m.lastCall = Math.floor(this.now() / 1000);
+      }
+      m.inCall = inCall;
+    }
     return agentEvent('QueueMemberStatus', this.memberBlob(q, m));
   }
 
@@ -764,11 +767,16 @@ export class PbxModel {
     ]);
   }
 
-  /** Interfaces (with names) a scripted call can ring in a queue: unpaused Local/<ext>@phones members. */
+  /**
+   * Members a scripted call can ring in a queue: Local/<ext>@phones members that are available
+   * (not paused, not in a call, device idle or unknown), as app_queue with ringinuse=no would ring.
+   */
   routableMembers(queue: string): ModelMember[] {
     const q = this.queues.get(queue);
     if (!q) return [];
-    return [...q.members.values()].filter((m) => !m.paused && /^Local\/\d+@phones(\/n)?$/.test(m.interface));
+    return [...q.members.values()].filter(
+      (m) => this.isAvailable(m) && m.inCall === 0 && /^Local\/\d+@phones(\/n)?$/.test(m.interface),
+    );
   }
 
   /** Queues a member's state interface belongs to (for a phone's QueueMemberStatus). */

@@ -56,7 +56,14 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     const eq = arg.indexOf('=');
     const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
     const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
-    const value = (): string | undefined => inline ?? argv[++i];
+    // a flag's value is the next argument, unless that is itself a flag (then the value is missing)
+    const value = (): string | undefined => {
+      if (inline !== undefined) return inline;
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) return undefined;
+      i++;
+      return next;
+    };
     switch (flag) {
       case '--host':
         sim.host = str(flag, value());

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { header, type AmiMessage } from '../../src/protocol/ami/ami-message.js';
@@ -126,6 +127,51 @@ describe('AmiSimulator (real TCP on 127.0.0.1)', () => {
     const c = await login(port);
     const got = await c.waitForCount(isReplayed, 163);
     expect(header(got[0], 'event')).toBe('Newchannel');
+  });
+
+  it('paces a realtime replay by the seconds the recording carries', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-pace-'));
+    try {
+      const file = join(dir, 'pace.ami');
+      const ch = (uid: string): string =>
+        `Event: Newchannel\r\nPrivilege: call,all\r\nChannel: PJSIP/1001-0000000${uid.slice(-1)}\r\nUniqueid: ${uid}\r\nLinkedid: ${uid}\r\n\r\n`;
+      writeFileSync(
+        file,
+        `Asterisk Call Manager/11.0.0\r\n${ch('1795390000.0')}Event: VarSet\r\nPrivilege: dialplan,all\r\nVariable: A\r\nValue: 1\r\n\r\n${ch('1795390001.1')}`,
+      );
+      const port = await startSim({ trace: file, speed: 'realtime' });
+      const c = await login(port);
+      const played = sim!.play();
+      const arrival = async (uid: string): Promise<number> => {
+        await c.waitFor((m) => header(m, 'uniqueid') === uid, 3000);
+        return Date.now();
+      };
+      const t0 = await arrival('1795390000.0');
+      const t1 = await arrival('1795390001.1');
+      await played;
+      expect(t1 - t0).toBeGreaterThanOrEqual(850);
+      expect(t1 - t0).toBeLessThan(2000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('Events: off and an event mask change what a logged-in session receives', async () => {
+    const port = await startSim();
+    const c = await login(port);
+    const off = await c.action('Events', { EventMask: 'off' }, 'ev-1');
+    expect(header(off, 'events')).toBe('Off');
+    sim!.emitEvent({ Event: 'UserEvent', Privilege: 'user,all', UserEvent: 'one' });
+    const on = await c.action('Events', { EventMask: 'call' }, 'ev-2');
+    expect(header(on, 'events')).toBe('On');
+    sim!.emitEvent({ Event: 'UserEvent', Privilege: 'user,all', UserEvent: 'two' });
+    sim!.emitEvent({ Event: 'Newstate', Privilege: 'call,all', Channel: 'PJSIP/1-00000001' });
+    await c.action('Ping', {}, 'ping-e');
+    expect(
+      c.events
+        .filter((m) => header(m, 'event') !== 'FullyBooted' && header(m, 'event') !== 'SuccessfulAuth')
+        .map((m) => header(m, 'event')),
+    ).toEqual(['Newstate']);
   });
 
   it('repeat 2 sends the recording twice as two distinct sets of calls', async () => {
@@ -407,6 +453,19 @@ describe('AmiSimulator (real TCP on 127.0.0.1)', () => {
     expect(connects.length + abandons.length).toBe(joins.length);
     expect(connects.length).toBeGreaterThan(0);
     expect(abandons.length).toBeGreaterThan(0);
+    // the queues counted them: QueueParams Completed / Abandoned and the members' CallsTaken
+    await c.action('QueueStatus', {}, 'qs-end');
+    await c.waitFor((m) => header(m, 'event') === 'QueueStatusComplete');
+    const params = c.events.filter((m) => header(m, 'event') === 'QueueParams');
+    const sum = (list: AmiMessage[], key: string): number =>
+      list.reduce((n, m) => n + Number(header(m, key)), 0);
+    expect(sum(params, 'completed')).toBe(connects.length);
+    expect(sum(params, 'abandoned')).toBe(abandons.length);
+    const taken = sum(
+      c.events.filter((m) => header(m, 'event') === 'QueueMember' && header(m, 'actionid') === 'qs-end'),
+      'callstaken',
+    );
+    expect(taken).toBe(connects.length);
     // each call is its own set of ids, with its own caller
     expect(new Set(joins.map((m) => header(m, 'linkedid'))).size).toBe(joins.length);
     expect(new Set(joins.map((m) => header(m, 'calleridnum'))).size).toBe(joins.length);

@@ -94,15 +94,18 @@ export class RawAmiClient {
     });
   }
 
-  /** Resolve once `count` messages match. */
+  /** Resolve once `count` messages match (scans each message once). */
   async waitForCount(
     pred: (m: AmiMessage) => boolean,
     count: number,
     timeoutMs = 5000,
   ): Promise<AmiMessage[]> {
     const deadline = Date.now() + timeoutMs;
+    const matching: AmiMessage[] = [];
+    let scanned = 0;
     for (;;) {
-      const matching = this.messages.filter(pred);
+      for (; scanned < this.messages.length; scanned++)
+        if (pred(this.messages[scanned])) matching.push(this.messages[scanned]);
       if (matching.length >= count) return matching;
       if (Date.now() > deadline)
         throw new Error(`only ${matching.length} of ${count} messages within ${timeoutMs} ms`);
