@@ -379,6 +379,42 @@ describe('CallTracker', () => {
     });
   });
 
+  describe('presence', () => {
+    it('maps hints, device states and member status to one status per extension, reporting changes only', () => {
+      const s = new Script();
+      const statuses = () =>
+        s.events.flatMap((e) => (e.type === 'extension.state' ? [`${e.ext.extension}:${e.ext.status}`] : []));
+      s.feed(
+        ev('ExtensionStatus', { Exten: '1001', Context: 'phones', Hint: 'PJSIP/1001', Status: '0' }),
+        ev('ExtensionStatus', { Exten: '1001', Context: 'phones', Hint: 'PJSIP/1001', Status: '8' }),
+        ev('ExtensionStatus', { Exten: '1001', Context: 'phones', Hint: 'PJSIP/1001', Status: '1' }),
+        ev('DeviceStateChange', { Device: 'PJSIP/1001', State: 'INUSE' }), // same: no event
+        ev('ExtensionStatus', { Exten: '1001', Context: 'phones', Hint: 'PJSIP/1001', Status: '17' }),
+        ev('DeviceStateChange', { Device: 'PJSIP/1002', State: 'UNAVAILABLE' }),
+        ev('DeviceStateChange', { Device: 'Local/1002@phones', State: 'INUSE' }), // a Local channel: ignored
+        ev('DeviceStateChange', { Device: 'Queue:support_avail', State: 'INUSE' }),
+        ev('QueueMemberStatus', {
+          Queue: 'support',
+          Interface: 'PJSIP/1003',
+          MemberName: 'Carol',
+          Status: '6',
+        }),
+      );
+      expect(statuses()).toEqual([
+        '1001:not_in_use',
+        '1001:ringing',
+        '1001:in_use',
+        '1001:on_hold',
+        '1002:unavailable',
+        '1003:ringing',
+      ]);
+      expect(s.tracker.extensions().find((x) => x.extension === '1001')).toMatchObject({
+        status: 'on_hold',
+        source: '1001@phones',
+      });
+    });
+  });
+
   describe('bounds', () => {
     it('keeps at most maxCalls calls: the least recently active is closed with a warning and a record', () => {
       const maxCalls = 100;
