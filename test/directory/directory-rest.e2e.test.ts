@@ -792,6 +792,22 @@ describe('call-center directory over REST (roles, validation, conflicts)', () =>
         { userId: supA.id, displayName: 'Sam Supervisor', groupIds: [support.id] },
       ]);
       expect(await dir.supervisorsOfUser(supA.id)).toEqual([]);
+
+      // the FastAGI routing port, bound by the directory module
+      const routing = app.app.get<
+        symbol,
+        {
+          queueForDid(did: string, pbxId?: string): Promise<string | undefined>;
+          availablePeerForUser(userId: string, pbxId?: string): Promise<unknown>;
+        }
+      >(Symbol.for('switchboard.agi.routing-directory'), { strict: false });
+      expect(await routing.queueForDid('74957770000', pbxId)).toBe('sales');
+      expect(await routing.queueForDid('70000000000')).toBeUndefined();
+      expect(await routing.availablePeerForUser(opA.id)).toEqual({
+        extension: '1001',
+        dialInterface: 'Local/1001@phones/n',
+      });
+      expect(await routing.availablePeerForUser(opB.id)).toBeUndefined();
     });
   });
 

@@ -21,11 +21,12 @@ import { PeersController } from './peers/peers.controller.js';
 import { PeersService } from './peers/peers.service.js';
 import { QueueRemoval } from './sync/queue-removal.entity.js';
 import { QueueSyncService } from './sync/queue-sync.service.js';
+import { ROUTING_DIRECTORY, routingDirectoryProvider } from './routing-directory.binding.js';
 
 /**
  * The call-center directory: peers (phones), groups (queues and their DIDs), memberships (agents),
  * the audit log of their changes, and the sync that makes Asterisk's queues follow them.
- * Public service: DirectoryService.
+ * Public service: DirectoryService; also ROUTING_DIRECTORY, the FastAGI routing port over it.
  */
 @Module({
   imports: [
@@ -44,7 +45,8 @@ import { QueueSyncService } from './sync/queue-sync.service.js';
     MembershipsService,
     QueueSyncService,
     LiveStateLocator,
+    routingDirectoryProvider,
   ],
-  exports: [DirectoryService],
+  exports: [DirectoryService, ROUTING_DIRECTORY],
 })
 export class DirectoryModule {}

@@ -1,3 +1,4 @@
+import type { CallTracker } from '../../calls/tracker/call-tracker.js';
 import {
   trackerLiveState,
   type TrackerCallView,
@@ -68,3 +69,6 @@ describe('trackerLiveState', () => {
     expect(live.queueMembers('pbx-1', 'billing')).toEqual([]);
   });
 });
+
+// The real call tracker must keep fitting the view this adapter reads (a compile-time check).
+export const trackerFits = (t: CallTracker): TrackerView => t;
