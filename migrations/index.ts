@@ -1,4 +1,5 @@
 import type { MigrationInterface } from 'typeorm';
+import { Callbacks1795384640145 } from './1795384640145-Callbacks.js';
 import { Contacts1795383771964 } from './1795383771964-Contacts.js';
 import { Directory1795383541253 } from './1795383541253-Directory.js';
 import { Initial1795382857309 } from './1795382857309-Initial.js';
@@ -10,4 +11,6 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   PbxRegistry1795383226697,
   Directory1795383541253,
   Contacts1795383771964,
+  ,
+  Callbacks1795384640145,
 ];

@@ -7,6 +7,7 @@ import { Group } from '../modules/directory/groups/group.entity.js';
 import { Membership } from '../modules/directory/members/membership.entity.js';
 import { Peer } from '../modules/directory/peers/peer.entity.js';
 import { QueueRemoval } from '../modules/directory/sync/queue-removal.entity.js';
+import { Callback } from '../modules/operator/callbacks/callback.entity.js';
 import { Pbx } from '../modules/pbx/pbx.entity.js';
 import { User } from '../modules/users/user.entity.js';
 
@@ -23,4 +24,5 @@ export const ENTITIES = [
   QueueRemoval,
   Contact,
   ContactPhone,
+  Callback,
 ];
