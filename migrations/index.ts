@@ -11,6 +11,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   PbxRegistry1795383226697,
   Directory1795383541253,
   Contacts1795383771964,
-  ,
   Callbacks1795384640145,
 ];
