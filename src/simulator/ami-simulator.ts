@@ -372,7 +372,7 @@ export class AmiSimulator extends EventEmitter implements LiveSink {
     if (this.recordings.length > 0) await this.replay(generation);
     else if (scriptedDone && sc?.durationSeconds !== undefined) await scriptedDone;
     if (generation !== this.generation) return;
-    if (this.opts.then === 'close') this.restart();
+    if (this.opts.then === 'close' && (this.recordings.length > 0 || sc !== undefined)) this.restart();
   }
 
   private async replay(generation: number): Promise<void> {
