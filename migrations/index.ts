@@ -1,4 +1,5 @@
 import type { MigrationInterface } from 'typeorm';
+import { CommEvents1795384792261 } from './1795384792261-CommEvents.js';
 import { Callbacks1795384640145 } from './1795384640145-Callbacks.js';
 import { Contacts1795383771964 } from './1795383771964-Contacts.js';
 import { Directory1795383541253 } from './1795383541253-Directory.js';
@@ -12,4 +13,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Directory1795383541253,
   Contacts1795383771964,
   Callbacks1795384640145,
+  CommEvents1795384792261,
 ];

@@ -1,4 +1,5 @@
 import { ApiKey } from '../modules/auth/api-key.entity.js';
+import { CommEvent } from '../modules/calls/comm-events/comm-event.entity.js';
 import { ContactPhone } from '../modules/contacts/contact-phone.entity.js';
 import { Contact } from '../modules/contacts/contact.entity.js';
 import { AuditEntry } from '../modules/directory/audit/audit-entry.entity.js';
@@ -25,4 +26,5 @@ export const ENTITIES = [
   Contact,
   ContactPhone,
   Callback,
+  CommEvent,
 ];
