@@ -130,6 +130,7 @@ export class AmiSimulator extends EventEmitter implements LiveSink {
   private autoplayDone = false;
   /** bumped by stop() and restarts: a replay in progress stops when it sees a newer generation */
   private generation = 0;
+  private readonly sleepers = new Set<() => void>();
 
   constructor(options: AmiSimulatorOptions = {}) {
     super();
@@ -219,6 +220,7 @@ export class AmiSimulator extends EventEmitter implements LiveSink {
 
   async stop(): Promise<void> {
     this.generation++;
+    this.wakeSleepers();
     this.scripted?.stop();
     this.engine.clear();
     const server = this.server;
@@ -393,7 +395,7 @@ export class AmiSimulator extends EventEmitter implements LiveSink {
             const wait = segmentStart + ev.atMs - Date.now();
             if (wait > 0) {
               await this.flushAll();
-              await new Promise((r) => setTimeout(r, wait));
+              await this.sleep(wait);
               if (generation !== this.generation) return;
             }
           }
@@ -420,6 +422,23 @@ export class AmiSimulator extends EventEmitter implements LiveSink {
     this.emit('replay-done');
   }
 
+  /** A pause in a realtime replay that stop() and restarts cut short. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+
+  private wakeSleepers(): void {
+    for (const wake of [...this.sleepers]) wake();
+  }
+
   /** Hand queued frames to every socket; wait for those that are full (slowest reader sets the pace). */
   private async flushAll(): Promise<void> {
     const waits: Promise<void>[] = [];
@@ -434,6 +453,7 @@ export class AmiSimulator extends EventEmitter implements LiveSink {
   /** What `core restart now` looks like to AMI clients: Shutdown event, connections closed, a fresh PBX. */
   private restart(): void {
     this.generation++;
+    this.wakeSleepers();
     this.scripted?.stop();
     this.engine.clear();
     this.broadcast(

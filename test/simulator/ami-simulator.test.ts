@@ -156,6 +156,29 @@ describe('AmiSimulator (real TCP on 127.0.0.1)', () => {
     }
   });
 
+  it('stop() ends a realtime replay at once, without waiting for the next recorded second', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-stop-'));
+    try {
+      // two channels ten seconds apart
+      const file = join(dir, 'gap.ami');
+      const ch = (uid: string): string =>
+        `Event: Newchannel\r\nPrivilege: call,all\r\nChannel: PJSIP/1-0000000${uid.slice(-1)}\r\nUniqueid: ${uid}\r\n\r\n`;
+      writeFileSync(file, ch('1795390000.0') + ch('1795390010.1'));
+      const port = await startSim({ trace: file, speed: 'realtime' });
+      const c = await login(port);
+      const played = sim!.play();
+      await c.waitFor((m) => header(m, 'event') === 'Newchannel');
+      const t0 = Date.now();
+      await sim!.stop();
+      await played;
+      expect(Date.now() - t0).toBeLessThan(1000);
+      await c.waitClosed();
+      expect(c.events.filter((m) => header(m, 'event') === 'Newchannel')).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('Events: off and an event mask change what a logged-in session receives', async () => {
     const port = await startSim();
     const c = await login(port);
