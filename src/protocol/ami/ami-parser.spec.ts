@@ -152,6 +152,23 @@ const cases: Case[] = [
     errors: [AmiProtocolErrorCode.MALFORMED_LINE],
   },
   {
+    name: 'long keys that differ from the predicted one in a single byte (any position) are read as written',
+    input: Buffer.from(
+      'Event: A\r\nChannel: 1\r\nABCDEFGH: 2\r\nABCDE: 3\r\n\r\n' +
+        'Event: A\r\nChanmel: 1\r\nABCDEFGX: 2\r\nABCDX: 3\r\n\r\n' +
+        'Event: A\r\nXhannel: 1\r\nABCDEFGH: 2\r\nXBCDE: 3\r\n\r\n' +
+        'Event: A\r\nChannel: é\r\nABCDEFGH: 2\r\nABCDX: ü\r\n\r\n',
+      'utf8',
+    ),
+    options: { expectBanner: false },
+    messages: [
+      { type: 'event', headers: { event: 'A', channel: '1', abcdefgh: '2', abcde: '3' } },
+      { type: 'event', headers: { event: 'A', chanmel: '1', abcdefgx: '2', abcdx: '3' } },
+      { type: 'event', headers: { event: 'A', xhannel: '1', abcdefgh: '2', xbcde: '3' } },
+      { type: 'event', headers: { event: 'A', channel: 'é', abcdefgh: '2', abcdx: 'ü' } },
+    ],
+  },
+  {
     name: 'first line holding a colon is a header, not a banner',
     input: 'Response: Goodbye\r\nMessage: Thanks for all the fish.\r\n\r\n',
     banner: undefined,

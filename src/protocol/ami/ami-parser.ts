@@ -40,11 +40,37 @@ class HeaderKey {
 class RawKey {
   /** The key seen after this one last time (AMI frames repeat the same key order per event). */
   next: RawKey | null = null;
+  /** An ASCII key of 4+ bytes as 32-bit words, to be compared against the bytes 4 at a time. */
+  readonly words: Int32Array | null;
 
   constructor(
     readonly raw: string,
     readonly key: HeaderKey,
-  ) {}
+  ) {
+    this.words = keyWords(raw);
+  }
+}
+
+/**
+ * Little-endian words at byte offsets 0, 4, ... and one last word ending at the key's last byte
+ * (overlapping the one before it when the length is not a multiple of 4).
+ */
+function keyWords(raw: string): Int32Array | null {
+  // Only pure ASCII: then equal bytes mean equal decoded text.
+  if (raw.length < 4 || Buffer.byteLength(raw, 'utf8') !== raw.length) return null;
+  const bytes = Buffer.from(raw, 'latin1');
+  const n = Math.ceil(raw.length / 4);
+  const words = new Int32Array(n);
+  for (let i = 0; i < n - 1; i++) words[i] = bytes.readInt32LE(i * 4);
+  words[n - 1] = bytes.readInt32LE(raw.length - 4);
+  return words;
+}
+
+/** bytes[at, at + len) holds the key whose keyWords() are `words`. */
+function sameWords(view: DataView, at: number, words: Int32Array, len: number): boolean {
+  const last = words.length - 1;
+  for (let i = 0; i < last; i++) if (view.getInt32(at + i * 4, true) !== words[i]) return false;
+  return view.getInt32(at + len - 4, true) === words[last];
 }
 
 /** text[at, at + s.length) === s, without a builtin call (keys are short). */
@@ -94,6 +120,7 @@ export class AmiParser {
   /** Partial line carried to the next chunk. Allocated on first use, capacity maxLineBytes + 2. */
   private pending: Buffer | undefined;
   private pendingLen = 0;
+  private pendingView: DataView | undefined;
   /** An overlong partial line was thrown away: the next LF ends a (non-empty, already reported) line. */
   private discardingLine = false;
 
@@ -163,18 +190,21 @@ export class AmiParser {
           chunk.copy(pending, this.pendingLen, 0, start);
           const len = this.pendingLen + start;
           this.pendingLen = 0;
-          this.parseLines(pending, 0, len);
+          this.pendingView ??= new DataView(pending.buffer, pending.byteOffset, pending.byteLength);
+          this.parseLines(pending, this.pendingView, 0, len);
         }
       }
     }
 
     if (start < end) {
       const limit = chunk.lastIndexOf(LF) + 1;
+      let view: DataView | undefined;
       while (start < limit) {
         // Up to the next CR LF frame end; a stream with bare LF line ends is taken in one piece.
         const frameEnd = chunk.indexOf(FRAME_END, start);
         const to = frameEnd === -1 || frameEnd + 3 > limit ? limit : frameEnd + 3;
-        this.parseLines(chunk, start, to);
+        view ??= new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        this.parseLines(chunk, view, start, to);
         start = to;
       }
       if (start < end) this.keepPartial(chunk, start, end);
@@ -198,7 +228,7 @@ export class AmiParser {
   }
 
   /** Parse buf[from, to): whole lines, the last one ending in LF. */
-  private parseLines(buf: Buffer, from: number, to: number): void {
+  private parseLines(buf: Buffer, view: DataView, from: number, to: number): void {
     const text = buf.toString('utf8', from, to);
     const n = text.length;
     // When every byte decoded to one UTF-16 unit, string offsets are byte offsets; otherwise
@@ -240,8 +270,17 @@ export class AmiParser {
         // its key order): a compare confirms it without searching for the colon or hashing the key.
         let key = this.prevKey === null ? this.firstKey : this.prevKey.next;
         if (key !== null && !this.awaitingBanner) {
-          const end = pos + key.raw.length;
-          if (end >= lineEnd || text.charCodeAt(end) !== COLON || !sameChars(text, pos, key.raw)) key = null;
+          const len = key.raw.length;
+          const end = pos + len;
+          if (
+            end >= lineEnd ||
+            text.charCodeAt(end) !== COLON ||
+            !(sameOffsets && key.words !== null
+              ? sameWords(view, from + pos, key.words, len)
+              : sameChars(text, pos, key.raw))
+          ) {
+            key = null;
+          }
         } else {
           key = null;
         }
