@@ -8,6 +8,7 @@ import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DirectoryModule } from './modules/directory/directory.module.js';
+import { AgiModule } from './modules/agi/agi.module.js';
 import { AmiModule } from './modules/ami/ami.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { ContactsModule } from './modules/contacts/contacts.module.js';
@@ -49,6 +50,7 @@ export class AppModule {
         ContactsModule,
         AmiModule,
         DirectoryModule,
+        AgiModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };
