@@ -87,8 +87,8 @@ function securityFields(s: AmiSession, nowMs: number): AmiFields {
     ['EventVersion', '1'],
     ['AccountID', s.username],
     ['SessionID', s.hexId],
-    ['LocalAddress', `IPV4/TCP/127.0.0.1/${s.localPort}`],
-    ['RemoteAddress', `IPV4/TCP/${s.remoteAddress.replace(/^::ffff:/, '')}/${s.remotePort}`],
+    ['LocalAddress', `IPV4/TCP/${s.localAddress}/${s.localPort}`],
+    ['RemoteAddress', `IPV4/TCP/${s.remoteAddress}/${s.remotePort}`],
   ];
 }
 

@@ -85,7 +85,11 @@ export class AmiSession {
   }
 
   get remoteAddress(): string {
-    return this.socket.remoteAddress ?? '127.0.0.1';
+    return (this.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+  }
+
+  get localAddress(): string {
+    return (this.socket.localAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
   }
 
   get remotePort(): number {

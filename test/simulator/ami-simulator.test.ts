@@ -73,6 +73,7 @@ describe('AmiSimulator (real TCP on 127.0.0.1)', () => {
     const auth = c.messages.find((m) => header(m, 'event') === 'SuccessfulAuth')!;
     expect(header(auth, 'accountid')).toBe('crm');
     expect(header(auth, 'remoteaddress')).toBe(`IPV4/TCP/127.0.0.1/${c.socket.localPort}`);
+    expect(header(auth, 'localaddress')).toBe(`IPV4/TCP/127.0.0.1/${port}`);
   });
 
   it('answers a wrong secret with the bytes of login-failed.ami, then closes the connection', async () => {
