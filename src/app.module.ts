@@ -11,6 +11,7 @@ import { DirectoryModule } from './modules/directory/directory.module.js';
 import { AgiModule } from './modules/agi/agi.module.js';
 import { AmiModule } from './modules/ami/ami.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
+import { CallsModule } from './modules/calls/calls.module.js';
 import { ContactsModule } from './modules/contacts/contacts.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { MetricsModule } from './modules/metrics/metrics.module.js';
@@ -50,6 +51,7 @@ export class AppModule {
         ContactsModule,
         AmiModule,
         DirectoryModule,
+        CallsModule,
         AgiModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],

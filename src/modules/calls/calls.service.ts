@@ -1,0 +1,178 @@
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { AmiMessage } from '../../protocol/ami/ami-message.js';
+import { AmiGatewayService } from '../ami/ami-gateway.service.js';
+import { CallEventsBus } from './call-events.bus.js';
+import { fetchPbxSnapshot } from './pbx-snapshot.js';
+import {
+  CallTracker,
+  type ExtensionState,
+  type LiveCall,
+  type QueueMemberState,
+  type QueueState,
+  type TrackerEvent,
+} from './tracker/index.js';
+
+const SNAPSHOT_TIMEOUT_MS = 10_000;
+const SNAPSHOT_ATTEMPTS = 5;
+/** One log line per warning code per PBX at most this often (warnings come from network-fed caps). */
+const WARNING_LOG_INTERVAL_MS = 60_000;
+
+interface PbxCalls {
+  readonly pbxId: string;
+  readonly tracker: CallTracker;
+  /** When the link went down; calls that began after it were seen whole on the new stream. */
+  downAt: Date | null;
+  /** Bumped by every 'ready' and 'down': a snapshot fetched for an older generation is dropped. */
+  generation: number;
+  synced: boolean;
+  readonly warnedAt: Map<string, number>;
+}
+
+/**
+ * Hosts one CallTracker per PBX: feeds it the gateway's events as they arrive and the PBX's lists
+ * after every (re)connect, and publishes what it says on the CallEventsBus. The event path stays
+ * synchronous and in memory (no await, no I/O): persistence and browsers are bus subscribers.
+ */
+@Injectable()
+export class CallsService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(CallsService.name);
+  private readonly pbxes = new Map<string, PbxCalls>();
+  private stopped = false;
+
+  private readonly onEvent = (pbxId: string, msg: AmiMessage): void => {
+    const pbx = this.pbxes.get(pbxId) ?? this.add(pbxId);
+    const out = pbx.tracker.handle(msg, new Date());
+    if (out.length > 0) this.publish(pbx, out);
+  };
+
+  private readonly onReady = (pbxId: string): void => {
+    const pbx = this.pbxes.get(pbxId) ?? this.add(pbxId);
+    const generation = ++pbx.generation;
+    void this.resync(pbx, generation, new Date());
+  };
+
+  private readonly onDown = (pbxId: string): void => {
+    const pbx = this.pbxes.get(pbxId);
+    if (!pbx) return;
+    pbx.generation++;
+    pbx.downAt ??= new Date();
+  };
+
+  constructor(
+    private readonly gateway: AmiGatewayService,
+    private readonly bus: CallEventsBus,
+  ) {}
+
+  onModuleInit(): void {
+    this.gateway.on('event', this.onEvent);
+    this.gateway.on('ready', this.onReady);
+    this.gateway.on('down', this.onDown);
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    this.gateway.off('event', this.onEvent);
+    this.gateway.off('ready', this.onReady);
+    this.gateway.off('down', this.onDown);
+  }
+
+  /** The tracker of one PBX (undefined before its first event); read-only use. */
+  trackerOf(pbxId: string): CallTracker | undefined {
+    return this.pbxes.get(pbxId)?.tracker;
+  }
+
+  liveCalls(): LiveCall[] {
+    return [...this.pbxes.values()].flatMap((p) => p.tracker.liveCalls());
+  }
+
+  queues(): (QueueState & { pbxId: string })[] {
+    return [...this.pbxes.values()].flatMap((p) => p.tracker.queues().map((q) => ({ ...q, pbxId: p.pbxId })));
+  }
+
+  queueMembers(): (QueueMemberState & { pbxId: string })[] {
+    return [...this.pbxes.values()].flatMap((p) =>
+      p.tracker.queueMembers().map((m) => ({ ...m, pbxId: p.pbxId })),
+    );
+  }
+
+  extensions(): (ExtensionState & { pbxId: string })[] {
+    return [...this.pbxes.values()].flatMap((p) =>
+      p.tracker.extensions().map((e) => ({ ...e, pbxId: p.pbxId })),
+    );
+  }
+
+  private add(pbxId: string): PbxCalls {
+    const pbx: PbxCalls = {
+      pbxId,
+      tracker: new CallTracker({ pbxId }),
+      downAt: null,
+      generation: 0,
+      synced: false,
+      warnedAt: new Map(),
+    };
+    this.pbxes.set(pbxId, pbx);
+    return pbx;
+  }
+
+  /**
+   * Rebuilds the tracker from the PBX's lists. Calls from before the link went down that the PBX no
+   * longer lists are closed at `readyAt`; calls that began since are left to the stream.
+   */
+  private async resync(pbx: PbxCalls, generation: number, readyAt: Date): Promise<void> {
+    for (let attempt = 1; attempt <= SNAPSHOT_ATTEMPTS; attempt++) {
+      try {
+        const lists = await fetchPbxSnapshot(this.gateway, pbx.pbxId, SNAPSHOT_TIMEOUT_MS);
+        if (this.stopped || generation !== pbx.generation) return;
+        // First connect: nothing came before this stream, so nothing can have vanished.
+        const since = pbx.downAt ?? new Date(0);
+        const out = pbx.tracker.applySnapshot({ ...lists, since }, readyAt);
+        pbx.downAt = null;
+        this.publish(pbx, out);
+        const first = !pbx.synced;
+        pbx.synced = true;
+        this.bus.emit('calls.synced', {
+          pbxId: pbx.pbxId,
+          at: readyAt,
+          liveLinkedids: pbx.tracker.liveCalls().map((c) => c.linkedid),
+          first,
+        });
+        const closed = out.filter((e) => e.type === 'call.ended').length;
+        this.logger.log(
+          { pbx: pbx.pbxId, channels: lists.channels.length, queueItems: lists.queueStatus.length, closed },
+          'Call tracker rebuilt from the PBX lists',
+        );
+        return;
+      } catch (e) {
+        if (this.stopped || generation !== pbx.generation) return;
+        this.logger.warn(
+          { pbx: pbx.pbxId, attempt, err: (e as Error).message },
+          'Could not fetch the PBX lists for the call tracker',
+        );
+        if (attempt < SNAPSHOT_ATTEMPTS) await new Promise((r) => setTimeout(r, 1000 * attempt).unref());
+        if (this.stopped || generation !== pbx.generation) return;
+      }
+    }
+  }
+
+  private publish(pbx: PbxCalls, events: readonly TrackerEvent[]): void {
+    for (const ev of events) {
+      if (ev.type === 'tracker.warning') {
+        this.warn(pbx, ev.code, ev.message, ev.linkedid);
+        continue;
+      }
+      try {
+        // The spread is the bus contract (every event names its PBX); the tracker's objects are immutable.
+        this.bus.emit(ev.type, { ...ev, pbxId: pbx.pbxId } as never);
+      } catch (e) {
+        this.logger.error({ pbx: pbx.pbxId, type: ev.type, err: e }, 'A call event subscriber threw');
+      }
+    }
+  }
+
+  private warn(pbx: PbxCalls, code: string, message: string, linkedid?: string): void {
+    const now = Date.now();
+    if (now - (pbx.warnedAt.get(code) ?? 0) < WARNING_LOG_INTERVAL_MS) return;
+    pbx.warnedAt.set(code, now);
+    this.logger.warn({ pbx: pbx.pbxId, code, linkedid }, message);
+  }
+}
