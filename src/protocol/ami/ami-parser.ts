@@ -96,10 +96,11 @@ const FRAME_END = Buffer.from('\n\r\n', 'latin1');
 /**
  * Streaming AMI decoder: bytes in, one callback per frame (`Key: Value` lines ending in a blank line).
  *
- * Complete lines are decoded straight out of each chunk, one `toString` per frame rather than per line
- * (so a header value that a caller keeps retains at most its own frame's string); only the trailing partial line is copied into an internal buffer, so that buffer never holds more than
- * `maxLineBytes + 1` bytes. A bad line or an oversized frame is reported once through `onError`, and the
- * rest of that frame is dropped up to its blank line.
+ * Complete lines are decoded straight out of each chunk, one `toString` per frame rather than per
+ * line (so a header value that a caller keeps retains at most its own frame's string). Only the
+ * trailing partial line is copied into an internal buffer, which therefore never holds more than
+ * `maxLineBytes + 1` bytes. A bad line or an oversized frame is reported once through `onError`,
+ * and the rest of that frame is dropped up to its blank line.
  *
  * Callbacks must not throw: an exception propagates out of `push()` and the rest of that chunk is lost
  * (call `reset()` before reusing the parser).
@@ -357,11 +358,11 @@ export class AmiParser {
       if (key === undefined) {
         const cached = this.keys.size < KEY_CACHE_LIMIT;
         key = new HeaderKey(internalized(name), cached);
-        if (cached) this.keys.set(name, key);
+        if (cached) this.keys.set(key.name, key);
       }
       // Internalized: a flat copy that does not keep the frame it was sliced from alive.
       entry = new RawKey(internalized(raw), key);
-      if (this.rawKeys.size < KEY_CACHE_LIMIT) this.rawKeys.set(raw, entry);
+      if (this.rawKeys.size < KEY_CACHE_LIMIT) this.rawKeys.set(entry.raw, entry);
     }
     return entry;
   }
