@@ -15,6 +15,7 @@ import { CallsModule } from './modules/calls/calls.module.js';
 import { ContactsModule } from './modules/contacts/contacts.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { MetricsModule } from './modules/metrics/metrics.module.js';
+import { OperatorModule } from './modules/operator/operator.module.js';
 import { PbxModule } from './modules/pbx/pbx.module.js';
 import { UsersModule } from './modules/users/users.module.js';
 
@@ -53,6 +54,7 @@ export class AppModule {
         DirectoryModule,
         CallsModule,
         AgiModule,
+        OperatorModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };

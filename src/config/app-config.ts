@@ -62,6 +62,8 @@ export class AppConfig {
     recordOutCalls: boolean;
     /** Dialplan context click-to-call dials the number in when neither the peer nor the PBX has a trunk template. */
     outboundContext: string;
+    /** Dialplan context where operators' extensions are dialled (Answer, transfer to an extension) when the peer's interface does not name one. */
+    phonesContext: string;
   };
   /**
    * Where call recordings are read from (RECORDINGS_DIR): the stored path's Asterisk prefix

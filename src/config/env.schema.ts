@@ -248,6 +248,11 @@ export class EnvSchema {
   @IsOptional()
   OUTBOUND_CONTEXT?: string;
 
+  @Transform(emptyToUndefined)
+  @Matches(/^[\w-]{1,79}$/, { message: 'PHONES_CONTEXT must be a dialplan context name' })
+  @IsOptional()
+  PHONES_CONTEXT?: string;
+
   // --- Calls and communication events ---
   @Transform(emptyToUndefined)
   @MaxLength(4096)

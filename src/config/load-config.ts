@@ -86,6 +86,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     partyProfileUrl: parsed.PARTY_PROFILE_URL,
     recordOutCalls: parsed.RECORD_OUT_CALLS ?? false,
     outboundContext: parsed.OUTBOUND_CONTEXT ?? 'outbound',
+    phonesContext: parsed.PHONES_CONTEXT ?? 'phones',
   };
   config.recordingsDir = resolve(parsed.RECORDINGS_DIR ?? './.data/recordings');
   config.commEvents = {

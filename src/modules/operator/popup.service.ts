@@ -1,0 +1,108 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { CallOffered, ContactCard, PreviousCall } from '../../client/operator-protocol.js';
+import { AppConfig } from '../../config/app-config.js';
+import type { AgentLeg, LiveCall } from '../calls/tracker/index.js';
+import { ContactsService } from '../contacts/contacts.service.js';
+import type { ContactMatch } from '../contacts/contacts.repository.js';
+import { formatCallId } from './operator-call-id.js';
+import { OperatorPorts } from './ports/operator-ports.service.js';
+import { TtlCache } from './state/ttl-cache.js';
+
+const MAX_CONTACTS = 10;
+const MAX_PREVIOUS_CALLS = 5;
+
+/**
+ * Fills a profile URL template: `{externalRef}`, `{contactId}`, `{number}` are replaced (URL-encoded).
+ * Null when the template names a value the contact does not have.
+ */
+export function fillProfileUrl(
+  template: string | undefined,
+  values: { externalRef: string | null; contactId: string; number: string | null },
+): string | null {
+  if (!template) return null;
+  let missing = false;
+  const url = template.replace(/\{(externalRef|contactId|number)\}/g, (_, key: keyof typeof values) => {
+    const v = values[key];
+    if (v === null || v === '') missing = true;
+    return encodeURIComponent(v ?? '');
+  });
+  return missing ? null : url;
+}
+
+/**
+ * What an operator's popup shows: the caller, every contact having that number (best first, with
+ * its profile link), the queue, how long the caller has waited, and the number's previous calls.
+ * A call offered to several agents at once is looked up once (short cache by number).
+ */
+@Injectable()
+export class PopupService {
+  private readonly logger = new Logger(PopupService.name);
+  private readonly contactCache = new TtlCache<ContactMatch[]>(5_000, 5_000);
+  private readonly historyCache = new TtlCache<PreviousCall[]>(5_000, 5_000);
+
+  constructor(
+    private readonly contacts: ContactsService,
+    private readonly ports: OperatorPorts,
+    private readonly config: AppConfig,
+  ) {}
+
+  async build(pbxId: string, call: LiveCall, leg: AgentLeg, extension: string): Promise<CallOffered> {
+    const number = call.direction === 'outbound' ? call.toNumber : call.fromNumber;
+    const [matches, previousCalls] = number
+      ? await Promise.all([
+          this.contactCache
+            .get(number, () => this.contacts.lookup(number, { limit: MAX_CONTACTS }))
+            .catch((e: unknown) => {
+              this.logger.warn(
+                { err: e, pbx: pbxId, linkedid: call.linkedid },
+                'Contact lookup failed: popup without contacts',
+              );
+              return [];
+            }),
+          this.historyCache
+            .get(number, () => this.ports.commEvents.previousCalls(number, MAX_PREVIOUS_CALLS))
+            .catch((e: unknown) => {
+              this.logger.warn(
+                { err: e, pbx: pbxId, linkedid: call.linkedid },
+                'Call history lookup failed: popup without it',
+              );
+              return [];
+            }),
+        ])
+      : [[], []];
+    const waitingSince = call.queuedAt ?? call.startedAt;
+    return {
+      callId: formatCallId(pbxId, call.linkedid),
+      pbxId,
+      direction: call.direction,
+      callerNumber: call.fromNumber,
+      callerName: call.fromName,
+      did: call.direction === 'inbound' ? call.toNumber : null,
+      queue: leg.queue ?? call.queue,
+      extension,
+      offeredAt: leg.offeredAt.toISOString(),
+      waitSeconds: Math.max(0, Math.floor((leg.offeredAt.getTime() - waitingSince.getTime()) / 1000)),
+      waitingSince: waitingSince.toISOString(),
+      contacts: matches.map((m) => this.card(m, number)),
+      previousCalls,
+    };
+  }
+
+  private card(m: ContactMatch, number: string | null): ContactCard {
+    return {
+      contactId: m.contactId,
+      displayName: m.displayName,
+      company: m.company,
+      kind: m.kind,
+      profileUrl:
+        m.profileUrl ??
+        fillProfileUrl(this.config.operator.partyProfileUrl, {
+          externalRef: m.externalRef,
+          contactId: m.contactId,
+          number,
+        }),
+      match: m.match,
+      responsibleUserId: m.responsibleUserId,
+    };
+  }
+}

@@ -1,0 +1,65 @@
+import type { Principal } from '../../auth/principal.js';
+import type { PreviousCall } from '../../../client/operator-protocol.js';
+
+/**
+ * What the operator gateway needs from the directory and from the call history, as small ports
+ * (the same pattern as the calls module's ports). OperatorPorts binds each to its provider at
+ * bootstrap: the token when someone provides it, else the adapter in ./directory-adapter.ts.
+ */
+
+export const OPERATOR_DIRECTORY = Symbol.for('switchboard.operator.directory');
+export const OPERATOR_COMM_EVENTS = Symbol.for('switchboard.operator.comm-events');
+
+/** A user's phone as click-to-call and Answer use it. */
+export interface OperatorPeer {
+  pbxId: string;
+  extension: string;
+  /** What a queue rings and what click-to-call originates (`Local/1001@phones/n`, `PJSIP/1001`). */
+  dialInterface: string;
+  /** Dial-string template for click-to-call (`PJSIP/{number}@trunk`), else null (the PBX default applies). */
+  trunk: string | null;
+  callerId: string | null;
+}
+
+export interface OperatorMembership {
+  groupId: string;
+  name: string;
+  pbxId: string;
+  queue: string;
+  active: boolean;
+  role: 'member' | 'supervisor';
+  loggedIn: boolean;
+  paused: boolean;
+  pausedReason: string | null;
+}
+
+export interface OperatorDirectory {
+  /** The user owning each (PBX, extension); keys of the answer are `${pbxId}\n${extension}`. */
+  usersByExtension(keys: readonly { pbxId: string; extension: string }[]): Promise<Map<string, string>>;
+  /** The phone the user takes calls on (the one they are logged in with first), null when none. */
+  peerOfUser(userId: string, pbxId?: string): Promise<OperatorPeer | null>;
+  groupsOfUser(userId: string): Promise<OperatorMembership[]>;
+  /** Users supervising a group the user belongs to. */
+  supervisorsOfUser(userId: string): Promise<string[]>;
+  /** The group answering a queue of a PBX, for group call-back tasks; null when none. */
+  groupOfQueue(pbxId: string, queue: string): Promise<{ groupId: string; name: string } | null>;
+  /** Pause or unpause the user in every group they are logged in to (directory, Asterisk and audit log agree). */
+  setPaused(actor: Principal, userId: string, paused: boolean, reason: string | undefined): Promise<void>;
+}
+
+export interface OperatorCommEvents {
+  /**
+   * The CommEvent id of a call (its customer's number helps find it); null when it is not written
+   * (yet) after waiting up to waitMs.
+   */
+  idOf(
+    call: { pbxId: string; linkedid: string; number: string | null },
+    waitMs: number,
+  ): Promise<string | null>;
+  /** Completed calls of this number (either party), newest first. */
+  previousCalls(number: string, limit: number): Promise<PreviousCall[]>;
+}
+
+export function extensionKey(pbxId: string, extension: string): string {
+  return `${pbxId}\n${extension}`;
+}
