@@ -51,6 +51,11 @@ export class CommEventJournal {
     });
   }
 
+  /** Resolves once every append and rename asked so far is done. */
+  settled(): Promise<void> {
+    return this.tail.then(() => undefined);
+  }
+
   /** At shutdown, when there is no later turn to wait for. */
   appendSync(drafts: readonly CommEventDraft[]): void {
     if (drafts.length === 0) return;

@@ -179,14 +179,16 @@ export class CommEventWriter
       else break;
     }
     this.closed = true;
+    await this.journal.settled(); // spills still being appended
     this.journalRemaining();
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     this.closed = true;
     this.clearTimers();
+    await this.journal.settled();
     this.journalRemaining();
-    void this.replayIter?.return(undefined);
+    await this.replayIter?.return(undefined);
   }
 
   /** Everything written so far and every queue emptied (tests, the benchmark). */
@@ -487,10 +489,12 @@ export class CommEventWriter
   private status() {
     this.updateGauges();
     const journaled = this.journal.records;
-    const waiting = this.pending.size + this.inFlight.length;
     return {
       status: this.failures > 0 || journaled > 0 ? ('degraded' as const) : ('up' as const),
-      pending: waiting,
+      /** Calls waiting in memory (at most COMM_EVENTS_BUFFER_SIZE)... */
+      pending: this.pending.size,
+      /** ...and in the statement being written. */
+      inFlight: this.inFlight.length,
       journaled,
       written: this.written,
       spilled: this.spilled,
