@@ -2,14 +2,13 @@ import { Module, type Type } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
 import { ContactsModule } from '../contacts/contacts.module.js';
 import { DirectoryModule } from '../directory/directory.module.js';
-import { DirectoryService } from '../directory/directory.service.js';
 import { PbxModule } from '../pbx/pbx.module.js';
 import { AgiController } from './agi.controller.js';
 import { AgiPbxLocator } from './agi-pbx-locator.js';
 import type { AgiRoute } from './agi-route.js';
 import { AGI_ROUTES, AgiRouteRegistry } from './agi-route-registry.js';
 import { AGI_FAIL_OPEN, AgiServer } from './agi-server.js';
-import { directoryRoutingAdapter } from './directory-routing.adapter.js';
+import { DirectoryRoutingRepository } from './directory-routing.repository.js';
 import { FailOpenRunner } from './fail-open.js';
 import { ResponsibleRouting } from './responsible-routing.service.js';
 import { ROUTING_DIRECTORY } from './routing-directory.port.js';
@@ -31,7 +30,8 @@ const AGI_ROUTE_CLASSES: Type<AgiRoute>[] = [ResponsibleAgiRoute, CallerNameAgiR
       useFactory: (routes: AgiRoute[]) => new AgiRouteRegistry(routes),
       inject: [AGI_ROUTES],
     },
-    { provide: ROUTING_DIRECTORY, useFactory: directoryRoutingAdapter, inject: [DirectoryService] },
+    DirectoryRoutingRepository,
+    { provide: ROUTING_DIRECTORY, useExisting: DirectoryRoutingRepository },
     // Lookups still running (late ones included) are bounded like the connections.
     {
       provide: AGI_FAIL_OPEN,

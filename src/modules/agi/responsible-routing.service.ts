@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ContactsService } from '../contacts/contacts.service.js';
 import { ROUTING_DIRECTORY, type RoutingDirectory } from './routing-directory.port.js';
+import { TtlCache } from './ttl-cache.js';
 
 /** Why a call was or was not routed to a person; the `outcome` label of the AGI metrics. */
 export type RoutingReason = 'routed' | 'unknown-caller' | 'no-responsible' | 'agent-unavailable';
@@ -26,6 +27,11 @@ export interface RoutingQuestion {
 
 /** Most distinct responsible users tried for one caller (a number shared by several contacts). */
 const MAX_OWNERS_TRIED = 3;
+/**
+ * The group of a DID is asked on every call and changes rarely: kept this long (a DID moved to
+ * another group is routed to its new queue within 10 s). Agent availability is never cached.
+ */
+const DID_QUEUE_TTL_MS = 10_000;
 
 /**
  * "Who owns this caller?": caller number -> contacts (best match first) -> their responsible
@@ -34,6 +40,8 @@ const MAX_OWNERS_TRIED = 3;
  */
 @Injectable()
 export class ResponsibleRouting {
+  private readonly didQueues = new TtlCache<string, string | undefined>(DID_QUEUE_TTL_MS, 1000);
+
   constructor(
     private readonly contacts: ContactsService,
     @Inject(ROUTING_DIRECTORY) private readonly directory: RoutingDirectory,
@@ -42,7 +50,7 @@ export class ResponsibleRouting {
   async decide(q: RoutingQuestion, signal?: AbortSignal): Promise<RoutingDecision> {
     const [matches, queue] = await Promise.all([
       q.number ? this.contacts.lookup(q.number, { limit: 10 }) : Promise.resolve([]),
-      q.did ? this.directory.queueForDid(q.did, q.pbxId) : Promise.resolve(undefined),
+      q.did ? this.queueForDid(q.did, q.pbxId) : Promise.resolve(undefined),
     ]);
     const base = { exten: null, dialInterface: null, queue: queue ?? null };
     if (matches.length === 0) return { ...base, reason: 'unknown-caller', contact: null };
@@ -69,5 +77,14 @@ export class ResponsibleRouting {
       }
     }
     return { ...base, reason: 'agent-unavailable', contact: best };
+  }
+
+  private async queueForDid(did: string, pbxId: string | undefined): Promise<string | undefined> {
+    const key = `${pbxId ?? ''}|${did}`;
+    const cached = this.didQueues.get(key);
+    if (cached) return cached.value;
+    const queue = await this.directory.queueForDid(did, pbxId);
+    this.didQueues.set(key, queue);
+    return queue;
   }
 }

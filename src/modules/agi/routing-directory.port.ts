@@ -1,7 +1,7 @@
 /**
  * What FastAGI routing needs from the call-center directory (peers, groups, memberships), as a
- * port: the routing code depends on this interface, the directory module provides it (bound in
- * agi.module.ts to DirectoryService through directory-routing.adapter.ts).
+ * port: the routing code depends on this interface; agi.module.ts binds it to
+ * DirectoryRoutingRepository (the directory's tables and DirectoryService).
  */
 export const ROUTING_DIRECTORY = Symbol.for('switchboard.agi.routing-directory');
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type pg from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { LookupKeys, MatchKind, StoredPhoneKeys } from './contact-phone-keys.js';
 import type { ContactKind } from './contact.entity.js';
@@ -101,7 +102,10 @@ function phoneMatch(keys: LookupKeys, params: unknown[], withRank: boolean): { w
  * the number has an E.164), each contact keeps its best-ranked number, and the contacts come by
  * primary key. Exported so that the plan test EXPLAINs exactly what runs.
  */
-export function buildLookupQuery(keys: LookupKeys, limit: number): { sql: string; params: unknown[] } {
+export function buildLookupQuery(
+  keys: LookupKeys,
+  limit: number,
+): { sql: string; params: unknown[]; name: string } {
   const params: unknown[] = [];
   const { where, rank } = phoneMatch(keys, params, true);
   const lim = params.push(limit);
@@ -115,7 +119,9 @@ FROM (
 JOIN contacts c ON c.id = m.contact_id
 ORDER BY m.rank, c.updated_at DESC, c.id
 LIMIT $${lim}`;
-  return { sql, params };
+  // One prepared statement per shape of the query (with or without E.164, suffix range or equality).
+  const name = `contact-lookup-${keys.e164 !== undefined ? 'e164' : 'digits'}-${keys.suffixFrom !== undefined ? 'suffix' : 'exact'}`;
+  return { sql, params, name };
 }
 
 /** Every SQL statement on contacts and their numbers. */
@@ -123,14 +129,21 @@ LIMIT $${lim}`;
 export class ContactsRepository {
   constructor(private readonly ds: DataSource) {}
 
+  /**
+   * The hot path (every FastAGI request): straight to the pg pool TypeORM holds, as a named
+   * prepared statement (parsed and planned once per connection), without a TypeORM query runner.
+   */
   async lookup(keys: LookupKeys, limit: number): Promise<ContactMatch[]> {
-    const { sql, params } = buildLookupQuery(keys, limit);
-    const rows = (await this.ds.query(sql, params)) as (ContactRow & {
-      rank: number;
-      number: string;
-      type: string | null;
-      e164: string | null;
-    })[];
+    const { sql, params, name } = buildLookupQuery(keys, limit);
+    const pool = (this.ds.driver as unknown as { master: pg.Pool }).master;
+    const { rows } = (await pool.query({ name, text: sql, values: params })) as {
+      rows: (ContactRow & {
+        rank: number;
+        number: string;
+        type: string | null;
+        e164: string | null;
+      })[];
+    };
     return rows.map((r) => ({
       match: RANK_KIND[r.rank],
       phone: { number: r.number, type: r.type, e164: r.e164 },
