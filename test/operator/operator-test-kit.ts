@@ -83,10 +83,10 @@ export async function startOperatorLab(env: Record<string, string> = {}): Promis
     await call(app, 'POST', '/api/v1/groups', { name: 'Sales', queue: 'sales', numbers: ['74957770000'] })
   ).body;
   for (const [group, who, role] of [
+    [support, sue, 'supervisor'],
     [support, alice, 'member'],
     [support, bob, 'member'],
     [sales, carol, 'member'],
-    [support, sue, 'supervisor'],
   ] as const) {
     const m = await call(app, 'POST', `/api/v1/groups/${group.id}/members`, { userId: who.id, role });
     if (m.status !== 201) throw new Error(`member: ${JSON.stringify(m.body)}`);

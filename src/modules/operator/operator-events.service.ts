@@ -52,9 +52,9 @@ export class OperatorEventsService implements OnApplicationShutdown {
   readonly dials = new DialTracker();
   private readonly channels = new Map<string, CallChannels>();
   private readonly chain = new KeyedChain();
-  /** A phone nobody owns yet may be given to someone any moment: "nobody" is kept only briefly. */
-  private readonly userOfExtension = new TtlCache<string | null>(30_000, 50_000, Date.now, 1_000);
-  private readonly supervisorsOf = new TtlCache<string[]>(30_000, 50_000);
+  /** A phone nobody owns yet may be given to someone any moment: "nobody" is not kept. */
+  private readonly userOfExtension = new TtlCache<string | null>(30_000, 50_000, Date.now, 0);
+  private readonly supervisorsOf = new TtlCache<string[]>(10_000, 50_000);
   /** Calls whose answer already closed the caller's call-back tasks. */
   private readonly callbacksClosed = new Set<string>();
   private readonly pendingQueueStats = new Map<string, { pbxId: string; queue: QueueState }>();
