@@ -42,7 +42,34 @@ function arg(name: string, fallback: number): number {
 // Children
 // ---------------------------------------------------------------------------------------------
 
-type ChildMessage = { ready: { port: number; url?: string } } | { error: string };
+type ChildMessage = { ready: { port: number; url?: string } } | { error: string } | { cpuMs: number };
+
+/** Both children answer `{ cpu: 'start' }` / `{ cpu: 'stop' }` with their CPU time (user + system) in between. */
+function answerCpuQueries(): void {
+  let since = process.cpuUsage();
+  process.on('message', (m: { cpu?: 'start' | 'stop' }) => {
+    if (m.cpu === 'start') since = process.cpuUsage();
+    if (m.cpu === 'stop') {
+      const d = process.cpuUsage(since);
+      process.send!({ cpuMs: (d.user + d.system) / 1000 } satisfies ChildMessage);
+    }
+  });
+}
+
+async function cpuOf<T>(child: ChildProcess, run: () => Promise<T>): Promise<{ result: T; cpuMs: number }> {
+  child.send({ cpu: 'start' });
+  const result = await run();
+  const answer = new Promise<number>((resolve) => {
+    const on = (m: { cpuMs?: number }) => {
+      if (m.cpuMs === undefined) return;
+      child.off('message', on);
+      resolve(m.cpuMs);
+    };
+    child.on('message', on);
+  });
+  child.send({ cpu: 'stop' });
+  return { result, cpuMs: await answer };
+}
 
 async function serveApp(env: Record<string, string>): Promise<void> {
   const { loadConfig } = await import('../../src/config/load-config.js');
@@ -53,6 +80,7 @@ async function serveApp(env: Record<string, string>): Promise<void> {
     ready: { port: running.app.get(AgiServer).port, url: running.url },
   } satisfies ChildMessage);
   process.on('disconnect', () => void running.close().then(() => process.exit(0)));
+  answerCpuQueries();
   // --profile: a CPU profile of the app during the closed-loop run only (not the seeding).
   const { Session } = await import('node:inspector/promises');
   const session = new Session();
@@ -101,6 +129,7 @@ function serveNull(): void {
     process.send!({ ready: { port: (server.address() as { port: number }).port } } satisfies ChildMessage);
   });
   process.on('disconnect', () => process.exit(0));
+  answerCpuQueries();
 }
 
 function startChild(
@@ -110,13 +139,11 @@ function startChild(
   return new Promise((resolve, reject) => {
     const child = fork(import.meta.filename, ['--child', mode, JSON.stringify(payload ?? null)], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      execArgv:
-        mode === 'app' && process.argv.includes('--profile')
-          ? ['--cpu-prof', '--cpu-prof-dir=/tmp/sbprof']
-          : [],
     });
     child.once('message', (m: ChildMessage) =>
-      'ready' in m ? resolve({ child, ...m.ready }) : reject(new Error(m.error)),
+      'ready' in m
+        ? resolve({ child, ...m.ready })
+        : reject(new Error('error' in m ? m.error : 'no ready message')),
     );
     child.once('exit', (code) => reject(new Error(`${mode} child exited with ${code}`)));
   });
@@ -426,17 +453,24 @@ async function main(): Promise<void> {
 
     const profile = process.argv.includes('--profile');
     if (profile) app.child.send({ profile: 'start' });
-    const real = await closedLoop(app.port, list, requests, concurrency, true);
+    const { result: real, cpuMs: realCpu } = await cpuOf(app.child, () =>
+      closedLoop(app.port, list, requests, concurrency, true),
+    );
     if (profile) {
       const file = join(tmpdir(), `bench-agi-${Date.now()}.cpuprofile`);
       app.child.send({ profile: file });
       await new Promise((resolve) => app.child.once('message', resolve));
       console.log(`CPU profile of the app during the closed-loop run: ${file}`);
     }
-    const floor = await closedLoop(nul.port, list, requests, concurrency, false);
+    const { result: floor, cpuMs: floorCpu } = await cpuOf(nul.child, () =>
+      closedLoop(nul.port, list, requests, concurrency, false),
+    );
     console.log(`\nclosed loop, ${concurrency} conversations in flight, half known callers, half unknown:`);
     console.log(`  switchboard : ${fmt(real)}`);
     console.log(`  do-nothing  : ${fmt(floor)}`);
+    console.log(
+      `  server CPU  : switchboard ${((realCpu * 1000) / real.requests).toFixed(0)} µs per request, do-nothing ${((floorCpu * 1000) / floor.requests).toFixed(0)} µs`,
+    );
     console.log(
       `  ratio       : p99 ${(real.p99 / floor.p99).toFixed(2)}x, p50 ${(real.p50 / floor.p50).toFixed(2)}x, throughput ${(real.rps / floor.rps).toFixed(2)}x`,
     );

@@ -109,7 +109,9 @@ export function buildLookupQuery(
   const params: unknown[] = [];
   const { where, rank } = phoneMatch(keys, params, true);
   const lim = params.push(limit);
-  const sql = `SELECT m.rank, m.number, m.type, m.e164, ${CONTACT_COLUMNS}
+  // The contact's timestamps are left out: parsing two dates per row is measurable at 1,000 calls/s.
+  const sql = `SELECT m.rank, m.number, m.type, m.e164,
+  c.id, c.display_name, c.kind, c.company, c.external_ref, c.profile_url, c.responsible_user_id
 FROM (
   SELECT DISTINCT ON (p.contact_id) p.contact_id, p.number, p.type, p.e164, ${rank} AS rank
   FROM contact_phones p
@@ -137,7 +139,7 @@ export class ContactsRepository {
     const { sql, params, name } = buildLookupQuery(keys, limit);
     const pool = (this.ds.driver as unknown as { master: pg.Pool }).master;
     const { rows } = (await pool.query({ name, text: sql, values: params })) as {
-      rows: (ContactRow & {
+      rows: (Omit<ContactRow, 'created_at' | 'updated_at'> & {
         rank: number;
         number: string;
         type: string | null;
