@@ -78,6 +78,10 @@ export class AppConfig {
     /** How long a record waits for others to share its statement. */
     flushMs: number;
   };
+  /** Who this instance is among several sharing one PostgreSQL (INSTANCE_NAME, INSTANCE_REGION). */
+  instance!: { name: string; region: string | null };
+  /** REDIS_URL: set when several instances share the operators (Socket.IO adapter, event log, idempotency). */
+  redisUrl?: string;
   directory!: {
     /** Remove dynamic queue members the directory does not know at reconciliation: DIRECTORY_REMOVE_UNKNOWN_MEMBERS. */
     removeUnknownMembers: boolean;

@@ -281,6 +281,25 @@ export class EnvSchema {
   @IsOptional()
   COMM_EVENTS_FLUSH_MS?: number;
 
+  // --- Several instances ---
+  /** This instance's name in /health, logs and the ingest lease (default: hostname:pid). */
+  @Transform(emptyToUndefined)
+  @Matches(/^[\w.:-]{1,40}$/, { message: 'INSTANCE_NAME must be 1-40 letters, digits, ".", ":", "-" or "_"' })
+  @IsOptional()
+  INSTANCE_NAME?: string;
+
+  /** The site this instance runs at: it is preferred as the ingester of PBXes whose region is the same. */
+  @Transform(emptyToUndefined)
+  @Matches(/^[\w.:-]{1,20}$/, { message: 'INSTANCE_REGION must be 1-20 letters, digits, ".", ":", "-" or "_"' })
+  @IsOptional()
+  INSTANCE_REGION?: string;
+
+  /** Redis shared by the instances (Socket.IO adapter, operator event log, idempotency keys). */
+  @Transform(emptyToUndefined)
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  @IsOptional()
+  REDIS_URL?: string;
+
   // --- Call-center directory ---
   @Transform(toBool)
   @IsBoolean()

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import type { CountryCode } from 'libphonenumber-js/min';
@@ -94,6 +95,11 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     batchSize: parsed.COMM_EVENTS_BATCH_SIZE ?? 500,
     flushMs: parsed.COMM_EVENTS_FLUSH_MS ?? 100,
   };
+  config.instance = {
+    name: parsed.INSTANCE_NAME ?? `${hostname().split('.')[0].slice(0, 30)}:${process.pid}`,
+    region: parsed.INSTANCE_REGION ?? null,
+  };
+  config.redisUrl = parsed.REDIS_URL;
   config.directory = { removeUnknownMembers: parsed.DIRECTORY_REMOVE_UNKNOWN_MEMBERS ?? false };
   return config;
 }
