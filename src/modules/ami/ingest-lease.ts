@@ -126,7 +126,7 @@ export class IngestLeases extends EventEmitter<LeaseEvents> {
     super();
     this.tickMs = opts.tickMs ?? 1000;
     this.queryTimeoutMs = opts.queryTimeoutMs ?? 3000;
-    this.handbackAfterMs = opts.handbackAfterMs ?? 10_000;
+    this.handbackAfterMs = opts.handbackAfterMs ?? 5_000;
     this.appName = leaseApplicationName(opts.instance, opts.region);
   }
 
