@@ -222,9 +222,22 @@ export class CallPlayer {
     return header(rewriteEvent(first, repeatPlan(this.rec.ids, pass, 10_000)).msg, 'linkedid')!;
   }
 
-  play(pass: number, until?: (eventName: string, text: string) => boolean): () => void {
+  /** The frames of pass `pass`, as the simulator will send them. */
+  frames(pass: number): string[] {
     const plan = repeatPlan(this.rec.ids, pass, 10_000);
-    const frames = this.rec.events.map((e) => rewriteEvent(e, plan).text);
+    return this.rec.events.map((e) => rewriteEvent(e, plan).text);
+  }
+
+  /** Plays up to `until` (inclusive; all without it) and answers a function that plays the rest. */
+  play(pass: number, until?: (eventName: string, text: string) => boolean): () => void {
+    const cursor = this.cursor(pass);
+    cursor.until(until);
+    return () => cursor.until();
+  }
+
+  /** Plays the call in steps: each `until` plays up to the next frame matching (inclusive), or to the end. */
+  cursor(pass: number): { until(pred?: (eventName: string, text: string) => boolean): void } {
+    const frames = this.frames(pass);
     let i = 0;
     const emit = (text: string) => {
       const fields: Record<string, string> = {};
@@ -235,16 +248,14 @@ export class CallPlayer {
       }
       this.sim.emitEvent(fields);
     };
-    for (; i < frames.length; i++) {
-      emit(frames[i]);
-      const name = /^Event: (\S+)/.exec(frames[i])?.[1] ?? '';
-      if (until?.(name, frames[i])) {
-        i++;
-        break;
-      }
-    }
-    return () => {
-      for (; i < frames.length; i++) emit(frames[i]);
+    return {
+      until: (pred) => {
+        while (i < frames.length) {
+          const text = frames[i++];
+          emit(text);
+          if (pred?.(/^Event: (\S+)/.exec(text)?.[1] ?? '', text)) return;
+        }
+      },
     };
   }
 }

@@ -46,8 +46,8 @@ export class ConsoleController {
     'Content-Security-Policy',
     "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; connect-src 'self' ws: wss:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
   )
-  page(): Buffer {
-    return this.read('index.html');
+  page(): string {
+    return this.read('index.html').toString('utf8');
   }
 
   @Get(':file')
