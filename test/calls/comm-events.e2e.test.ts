@@ -27,6 +27,17 @@ describe('CommEvents from the recordings (simulator -> AMI -> tracker -> Postgre
   });
 
   it('inbound-queue-answered: answered by Alice (1001) in support, hold 1, talk 3, recorded; Bob’s ring is a leg', async () => {
+    // The caller is a known contact, stored in national format; another shares only the last digits.
+    const contact = async (displayName: string, number: string, kind = 'person') => {
+      const res = await app.api('/api/v1/contacts', {
+        method: 'POST',
+        json: { displayName, kind, phones: [{ number }] },
+      });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { id: string }).id;
+    };
+    const ivan = await contact('Ivan Petrov', '8 (916) 123-45-67');
+    await contact('Somebody abroad', '+380 916 123 4567');
     const pbx = await replay('inbound-queue-answered.ami', 'answered');
     const [ce] = await completeCalls(app, pbx, 1);
     expect(ce).toMatchObject({
@@ -47,6 +58,8 @@ describe('CommEvents from the recordings (simulator -> AMI -> tracker -> Postgre
     });
     expect(ce.answeredAt).not.toBeNull();
     expect(Date.parse(ce.endedAt!)).toBeGreaterThanOrEqual(Date.parse(ce.answeredAt!));
+    expect(ce.contactId).toBe(ivan);
+    expect((await app.commEvents(`contactId=${ivan}`)).map((r) => r.id)).toEqual([ce.id]);
 
     const detail = (await (await app.api(`/api/v1/comm-events/${ce.id}`)).json()) as {
       legs: { extension: string; answered: boolean; reason: string; ringSeconds: number }[];

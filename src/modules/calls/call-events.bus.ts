@@ -17,8 +17,13 @@ export interface CallsSyncedEvent {
   readonly at: Date;
   /** Linkedids of the calls the tracker follows now. */
   readonly liveLinkedids: readonly string[];
-  /** True on the first sync of this PBX since the process started. */
+  /** True on the first sync of this PBX since the process started (or since it took the PBX over). */
   readonly first: boolean;
+  /**
+   * When this instance began ingesting the PBX (its ingest lease): calls that began before it were
+   * not seen on this stream. Undefined: since the process started.
+   */
+  readonly streamStartedAt?: Date;
 }
 
 type BusEvents = { [T in CallEventType]: [CallBusEvent<T>] } & { 'calls.synced': [CallsSyncedEvent] };

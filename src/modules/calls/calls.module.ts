@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { AmiModule } from '../ami/ami.module.js';
-import { ContactsModule } from '../contacts/contacts.module.js';
 import { DIRECTORY_LIVE_STATE } from '../directory/live/live-agent-state.port.js';
 import { trackerLiveState } from '../directory/live/tracker-live-state.js';
 import { CallEventsBus } from './call-events.bus.js';
@@ -13,7 +12,7 @@ import { LiveController } from './live/live.controller.js';
 import { LiveService } from './live/live.service.js';
 import { CALLS_CONTACT_MATCHER } from './ports/calls.ports.js';
 import { CallsPorts } from './ports/calls-ports.js';
-import { ContactsContactMatcher } from './ports/contacts-contact-matcher.js';
+import { SqlContactMatcher } from './ports/contacts-sql.binding.js';
 import { directorySqlProviders } from './ports/directory-sql.binding.js';
 import { RecordingStore } from './recordings/recording-store.js';
 
@@ -23,7 +22,7 @@ import { RecordingStore } from './recordings/recording-store.js';
  * (/api/v1/comm-events, /api/v1/live). Public: CallsService and CallEventsBus.
  */
 @Module({
-  imports: [AmiModule, ContactsModule],
+  imports: [AmiModule],
   controllers: [CommEventsController, LiveController],
   providers: [
     CallEventsBus,
@@ -34,7 +33,7 @@ import { RecordingStore } from './recordings/recording-store.js';
     CommEventsService,
     RecordingStore,
     LiveService,
-    { provide: CALLS_CONTACT_MATCHER, useClass: ContactsContactMatcher },
+    { provide: CALLS_CONTACT_MATCHER, useClass: SqlContactMatcher },
     ...directorySqlProviders,
     // The directory's live agent state (GET /api/v1/groups/:id/members), from the trackers.
     {

@@ -1,7 +1,9 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import type { AmiMessage } from '../../protocol/ami/ami-message.js';
 import { AmiGatewayService } from '../ami/ami-gateway.service.js';
 import { CallEventsBus } from './call-events.bus.js';
+import { channelsByLinkedid, readOpenCalls } from './comm-events/open-calls.js';
 import { fetchPbxSnapshot } from './pbx-snapshot.js';
 import {
   CallTracker,
@@ -39,9 +41,10 @@ export class CallsService implements OnModuleInit, OnApplicationShutdown {
   private readonly pbxes = new Map<string, PbxCalls>();
   private stopped = false;
 
-  private readonly onEvent = (pbxId: string, msg: AmiMessage): void => {
+  private readonly onEvent = (pbxId: string, msg: AmiMessage, at?: Date): void => {
     const pbx = this.pbxes.get(pbxId) ?? this.add(pbxId);
-    const out = pbx.tracker.handle(msg, new Date());
+    // `at`: arrival time (events held while the ingest lease was unproven come late).
+    const out = pbx.tracker.handle(msg, at ?? new Date());
     if (out.length > 0) this.publish(pbx, out);
   };
 
@@ -58,15 +61,25 @@ export class CallsService implements OnModuleInit, OnApplicationShutdown {
     pbx.downAt ??= new Date();
   };
 
+  /** Another instance ingests this PBX now: forget its calls (they are followed there). */
+  private readonly onReleased = (pbxId: string): void => {
+    const pbx = this.pbxes.get(pbxId);
+    if (!pbx) return;
+    pbx.generation++;
+    this.pbxes.delete(pbxId);
+  };
+
   constructor(
     private readonly gateway: AmiGatewayService,
     private readonly bus: CallEventsBus,
+    private readonly dataSource: DataSource,
   ) {}
 
   onModuleInit(): void {
     this.gateway.on('event', this.onEvent);
     this.gateway.on('ready', this.onReady);
     this.gateway.on('down', this.onDown);
+    this.gateway.on('released', this.onReleased);
   }
 
   onApplicationShutdown(): void {
@@ -74,6 +87,7 @@ export class CallsService implements OnModuleInit, OnApplicationShutdown {
     this.gateway.off('event', this.onEvent);
     this.gateway.off('ready', this.onReady);
     this.gateway.off('down', this.onDown);
+    this.gateway.off('released', this.onReleased);
   }
 
   /** The tracker of one PBX (undefined before its first event); read-only use. */
@@ -121,8 +135,12 @@ export class CallsService implements OnModuleInit, OnApplicationShutdown {
   private async resync(pbx: PbxCalls, generation: number, readyAt: Date): Promise<void> {
     for (let attempt = 1; attempt <= SNAPSHOT_ATTEMPTS; attempt++) {
       try {
+        // First sync on this instance (start, or takeover from another instance): calls whose
+        // CommEvent is still open and whose channels the PBX still lists are adopted.
+        const open = pbx.synced ? [] : await this.openCalls(pbx.pbxId);
         const lists = await fetchPbxSnapshot(this.gateway, pbx.pbxId, SNAPSHOT_TIMEOUT_MS);
         if (this.stopped || generation !== pbx.generation) return;
+        const adopted = open.length > 0 ? this.adopt(pbx, open, lists.channels) : 0;
         // First connect: nothing came before this stream, so nothing can have vanished.
         const since = pbx.downAt ?? new Date(0);
         const out = pbx.tracker.applySnapshot({ ...lists, since }, readyAt);
@@ -130,15 +148,23 @@ export class CallsService implements OnModuleInit, OnApplicationShutdown {
         this.publish(pbx, out);
         const first = !pbx.synced;
         pbx.synced = true;
+        const leaseSince = this.gateway.leaseStatus(pbx.pbxId).since;
         this.bus.emit('calls.synced', {
           pbxId: pbx.pbxId,
           at: readyAt,
           liveLinkedids: pbx.tracker.liveCalls().map((c) => c.linkedid),
           first,
+          streamStartedAt: leaseSince === null ? undefined : new Date(leaseSince),
         });
         const closed = out.filter((e) => e.type === 'call.ended').length;
         this.logger.log(
-          { pbx: pbx.pbxId, channels: lists.channels.length, queueItems: lists.queueStatus.length, closed },
+          {
+            pbx: pbx.pbxId,
+            channels: lists.channels.length,
+            queueItems: lists.queueStatus.length,
+            closed,
+            adopted,
+          },
           'Call tracker rebuilt from the PBX lists',
         );
         return;
@@ -152,6 +178,33 @@ export class CallsService implements OnModuleInit, OnApplicationShutdown {
         if (this.stopped || generation !== pbx.generation) return;
       }
     }
+  }
+
+  private async openCalls(pbxId: string): Promise<LiveCall[]> {
+    try {
+      return await readOpenCalls(this.dataSource, pbxId);
+    } catch (e) {
+      // Without the database the calls cannot be adopted; their rows are closed once it is back.
+      this.logger.warn(
+        { pbx: pbxId, err: (e as Error).message },
+        'Could not read the open CommEvents to adopt',
+      );
+      return [];
+    }
+  }
+
+  private adopt(
+    pbx: PbxCalls,
+    open: readonly LiveCall[],
+    channelList: Parameters<typeof channelsByLinkedid>[0],
+  ): number {
+    const live = channelsByLinkedid(channelList);
+    let adopted = 0;
+    for (const call of open) {
+      const channels = live.get(call.linkedid);
+      if (channels && pbx.tracker.adopt(call, channels)) adopted++;
+    }
+    return adopted;
   }
 
   private publish(pbx: PbxCalls, events: readonly TrackerEvent[]): void {

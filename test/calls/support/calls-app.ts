@@ -24,6 +24,7 @@ export interface CommEventItem {
   agentUserId: string | null;
   agentExtension: string | null;
   agentName: string | null;
+  contactId: string | null;
   startedAt: string;
   answeredAt: string | null;
   endedAt: string | null;

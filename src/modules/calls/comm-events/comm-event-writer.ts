@@ -443,7 +443,8 @@ export class CommEventWriter
     if (!e.first) return;
     try {
       await this.bootReplay;
-      const n = await this.repo.closeOrphans(e.pbxId, this.startedAt, e.liveLinkedids, e.at, ORPHAN_NOTE);
+      const before = e.streamStartedAt ?? this.startedAt;
+      const n = await this.repo.closeOrphans(e.pbxId, before, e.liveLinkedids, e.at, ORPHAN_NOTE);
       if (n > 0) this.logger.warn({ pbx: e.pbxId, closed: n }, 'Closed CommEvents an earlier run left open');
     } catch (err) {
       this.logger.warn(

@@ -422,6 +422,106 @@ export class CallTracker {
     return out;
   }
 
+  /**
+   * Takes over a call another instance (or an earlier run of the app) was following, from its last
+   * persisted view and the channels the PBX still lists for it (CoreShowChannels), so that its later
+   * events fold in as if this tracker had seen it from the start and its end lands on the same
+   * record. Emits nothing. False when the call is already tracked, has no channel left, or the
+   * tracker is full.
+   */
+  adopt(call: LiveCall, channels: readonly { uniqueid: string; channel: string }[]): boolean {
+    if (this.calls.has(call.linkedid) || channels.length === 0 || this.calls.size >= this.maxCalls)
+      return false;
+    const first = channels.find((c) => c.uniqueid === call.linkedid);
+    const originatorExtension =
+      call.direction === 'inbound'
+        ? null
+        : (call.agentExtension ?? (first ? channelExtension(first.channel) : null));
+    const legs: LegState[] = call.legs.map((l) => ({
+      extension: l.extension,
+      iface: l.interface,
+      memberName: l.memberName,
+      queue: l.queue,
+      channel: l.channel,
+      uniqueid: l.uniqueid,
+      offeredAt: l.offeredAt.getTime(),
+      endedAt: l.endedAt === null ? null : l.endedAt.getTime(),
+      ringSeconds: l.ringSeconds,
+      answered: l.answered,
+      reason: l.reason,
+      view: null,
+    }));
+    const state: CallState = {
+      linkedid: call.linkedid,
+      firstUniqueid: call.linkedid,
+      originatorExtension,
+      originatorDevice: first ? channelDevice(first.channel) : '',
+      startedAt: call.startedAt.getTime(),
+      channels: new Map(),
+      legs,
+      transfers: [...call.transfers],
+      variables: new Map(Object.entries(call.variables)),
+      legsDropped: 0,
+      legsView: null,
+      transfersView: null,
+      variablesView: null,
+      fromNumber: call.fromNumber,
+      fromName: call.fromName,
+      toNumber: call.toNumber,
+      queue: call.queue,
+      queuedAt: call.queuedAt === null ? null : call.queuedAt.getTime(),
+      answeredAt: call.answeredAt === null ? null : call.answeredAt.getTime(),
+      agentExtension: call.agentExtension,
+      agentInterface: call.agentInterface,
+      agentName: call.agentName,
+      recordingPath: call.recordingPath,
+      originateActionId: call.originateActionId,
+      originateFailure: null,
+      asteriskHold: null,
+      asteriskTalk: null,
+      abandonWait: null,
+      abandoned: false,
+      callerGone: false,
+      hangupCause: null,
+      hangupCauseText: null,
+      lastCause: null,
+      lastCauseText: null,
+      externalDialed: false,
+      externalAnswered: false,
+      externalStatus: null,
+      lastDialStatus: null,
+      ended: false,
+      limitWarned: false,
+    };
+    this.calls.set(state.linkedid, state);
+    this.lastTouched = state;
+    const out: TrackerEvent[] = [];
+    const byName = new Map<string, ChannelState>();
+    for (const c of channels) {
+      if (this.channels.has(c.uniqueid)) continue;
+      const ch = this.addChannel(state, c.uniqueid, c.channel, out);
+      if (ch === null) break;
+      ch.callerSide = c.uniqueid === state.firstUniqueid;
+      ch.leg = legs.find((l) => l.uniqueid === c.uniqueid) ?? null;
+      byName.set(c.channel, ch);
+    }
+    // Local channel pairs (`;1` / `;2`) are each other's peer, as LocalBridge would have said.
+    for (const [name, ch] of byName) {
+      if (!name.endsWith(';1')) continue;
+      const peer = byName.get(`${name.slice(0, -2)};2`);
+      if (peer !== undefined) {
+        ch.localPeer = peer;
+        peer.localPeer = ch;
+      }
+    }
+    if (state.channels.size === 0) {
+      this.calls.delete(state.linkedid);
+      this.lastTouched = null;
+      return false;
+    }
+    return true;
+  }
+
   liveCalls(): LiveCall[] {
     const list: LiveCall[] = [];
     for (const call of this.calls.values()) list.push(this.liveView(call));
