@@ -215,9 +215,33 @@ describe('CommEvents from the recordings (simulator -> AMI -> tracker -> Postgre
       expect(pages).toBe(Math.ceil(all.length / 5));
       const starts = all.map((r) => Date.parse(r.startedAt));
       expect([...starts].sort((a, b) => b - a)).toEqual(starts);
+      // dates: the calls all started a moment ago
+      const now = Date.now();
+      expect(await app.commEvents(`from=${new Date(now + 60_000).toISOString()}`)).toEqual([]);
+      expect(await app.commEvents(`to=${new Date(now - 3_600_000).toISOString()}`)).toEqual([]);
+      expect(
+        await app.commEvents(`from=${new Date(now - 3_600_000).toISOString()}&direction=inbound`),
+      ).toHaveLength(
+        all.length - 1, // all but the click-to-call
+      );
       // a bad cursor is a 400 naming the field
       const bad = await app.api('/api/v1/comm-events?cursor=nonsense');
       expect(bad.status).toBe(400);
+    });
+
+    it('counts what it wrote on /metrics and reports on /health', async () => {
+      const text = await (await app.api('/metrics')).text();
+      const complete = /^switchboard_comm_events_written_total\{status="complete"\} (\d+)$/m.exec(text);
+      expect(Number(complete?.[1])).toBe(28); // every call of every recording, once complete
+      expect(text).toMatch(/^switchboard_comm_event_batch_duration_seconds_count\{outcome="ok"\} [1-9]/m);
+      expect(text).toMatch(/^switchboard_comm_event_backlog\{where="journal"\} 0$/m);
+      const h = (await (await fetch(`${app.url}/health`)).json()) as { components: Record<string, unknown> };
+      expect(h.components['comm-events']).toMatchObject({
+        status: 'up',
+        pending: 0,
+        journaled: 0,
+        failures: 0,
+      });
     });
 
     it('shows the live model emptied after the calls: no live call, queues with nobody waiting', async () => {

@@ -27,8 +27,17 @@ interface PbxCalls {
   /** Bumped by every 'ready' and 'down': a snapshot fetched for an older generation is dropped. */
   generation: number;
   synced: boolean;
+  /**
+   * While the lists are being fetched: callers that left a queue or hung up on the stream. The lists
+   * may have been taken before they left; such entries must not come back as waiting callers.
+   */
+  departed: Set<string> | null;
   readonly warnedAt: Map<string, number>;
 }
+
+/** Most departures remembered while one snapshot is fetched (a flood only costs accuracy). */
+const MAX_DEPARTED = 50_000;
+const DEPARTURES = new Set(['QueueCallerLeave', 'QueueCallerAbandon', 'Hangup']);
 
 /**
  * Hosts one CallTracker per PBX: feeds it the gateway's events as they arrive and the PBX's lists
@@ -43,6 +52,7 @@ export class CallsService implements OnModuleInit, OnApplicationShutdown {
 
   private readonly onEvent = (pbxId: string, msg: AmiMessage, at?: Date): void => {
     const pbx = this.pbxes.get(pbxId) ?? this.add(pbxId);
+    if (pbx.departed !== null) this.noteDeparture(pbx.departed, msg);
     // `at`: arrival time (events held while the ingest lease was unproven come late).
     const out = pbx.tracker.handle(msg, at ?? new Date());
     if (out.length > 0) this.publish(pbx, out);
@@ -51,6 +61,7 @@ export class CallsService implements OnModuleInit, OnApplicationShutdown {
   private readonly onReady = (pbxId: string): void => {
     const pbx = this.pbxes.get(pbxId) ?? this.add(pbxId);
     const generation = ++pbx.generation;
+    pbx.departed = new Set();
     void this.resync(pbx, generation, new Date());
   };
 
@@ -122,6 +133,7 @@ export class CallsService implements OnModuleInit, OnApplicationShutdown {
       downAt: null,
       generation: 0,
       synced: false,
+      departed: null,
       warnedAt: new Map(),
     };
     this.pbxes.set(pbxId, pbx);
@@ -138,8 +150,16 @@ export class CallsService implements OnModuleInit, OnApplicationShutdown {
         // First sync on this instance (start, or takeover from another instance): calls whose
         // CommEvent is still open and whose channels the PBX still lists are adopted.
         const open = pbx.synced ? [] : await this.openCalls(pbx.pbxId);
-        const lists = await fetchPbxSnapshot(this.gateway, pbx.pbxId, SNAPSHOT_TIMEOUT_MS);
+        const fetched = await fetchPbxSnapshot(this.gateway, pbx.pbxId, SNAPSHOT_TIMEOUT_MS);
         if (this.stopped || generation !== pbx.generation) return;
+        const departed = pbx.departed ?? new Set<string>();
+        pbx.departed = null;
+        const lists = {
+          ...fetched,
+          queueStatus: fetched.queueStatus.filter(
+            (m) => m.headers.event !== 'QueueEntry' || !departed.has(String(m.headers.uniqueid)),
+          ),
+        };
         const adopted = open.length > 0 ? this.adopt(pbx, open, lists.channels) : 0;
         // First connect: nothing came before this stream, so nothing can have vanished.
         const since = pbx.downAt ?? new Date(0);
@@ -205,6 +225,13 @@ export class CallsService implements OnModuleInit, OnApplicationShutdown {
       if (channels && pbx.tracker.adopt(call, channels)) adopted++;
     }
     return adopted;
+  }
+
+  private noteDeparture(departed: Set<string>, msg: AmiMessage): void {
+    const name = msg.headers.event;
+    if (typeof name !== 'string' || !DEPARTURES.has(name) || departed.size >= MAX_DEPARTED) return;
+    const uid = msg.headers.uniqueid;
+    if (typeof uid === 'string') departed.add(uid);
   }
 
   private publish(pbx: PbxCalls, events: readonly TrackerEvent[]): void {
