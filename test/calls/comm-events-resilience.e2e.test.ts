@@ -5,6 +5,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
+import { ORPHAN_NOTE } from '../../src/modules/calls/comm-events/comm-event-writer.js';
 import { AmiSimulator } from '../../src/simulator/ami-simulator.js';
 import { createTestDatabase } from '../support/test-database.js';
 import { addPbx, type CallsApp, completeCalls, FIXTURES, startCallsApp, until } from './support/calls-app.js';
@@ -155,8 +157,26 @@ describe('CommEvents are neither duplicated nor lost', () => {
         );
 
         proxy.restore();
+        // a call an earlier run left open (it stopped mid-call): closed at the first sync, not left open
+        const pgc = new pg.Client({ connectionString: db.url });
+        await pgc.connect();
+        await pgc.query(
+          `INSERT INTO comm_events (pbx_id, linkedid, direction, status, from_number, agent_extension, started_at, answered_at)
+           VALUES ($1, 'left-open.1', 'inbound', 'in_progress', '+79160000099', '1001', now() - interval '60 s', now() - interval '55 s')`,
+          [pbxId],
+        );
+        await pgc.end();
         app = await startCallsApp({ databaseUrl, dataDir, env });
-        const rows = await completeCalls(app, pbxId, 24);
+        const orphan = await until('the left-open call closed', async () => {
+          const r = (await app.commEvents()).find((x) => x.linkedid === 'left-open.1');
+          return r?.status === 'complete' ? r : undefined;
+        });
+        expect(orphan).toMatchObject({ outcome: 'answered', agentExtension: '1001' });
+        expect(orphan.talkSeconds).toBeGreaterThanOrEqual(55);
+        const note = ((await (await app.api(`/api/v1/comm-events/${orphan.id}`)).json()) as { note: string })
+          .note;
+        expect(note).toBe(ORPHAN_NOTE);
+        const rows = (await completeCalls(app, pbxId, 25)).filter((r) => r.linkedid !== 'left-open.1');
         expect(rows.filter((r) => r.outcome === 'answered')).toHaveLength(10);
         expect(rows.filter((r) => r.agentExtension === '1001')).toHaveLength(6);
         expect(new Set(rows.map((r) => r.linkedid)).size).toBe(24);

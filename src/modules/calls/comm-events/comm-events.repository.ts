@@ -235,7 +235,7 @@ LIMIT ${p(filter.limit)}`;
          updated_at = now()
        WHERE pbx_id = $1 AND status <> 'complete' AND started_at < $2 AND linkedid <> ALL($4::varchar[])
        RETURNING id`,
-      [pbxId, startedBefore, live, at, note],
+      [pbxId, startedBefore, at, live, note],
     )) as unknown[];
     return Array.isArray(rows[0]) ? (rows[0] as unknown[]).length : rows.length;
   }
