@@ -13,7 +13,11 @@ import { createTestDatabase } from '../support/test-database.js';
 
 type App = CallsApp & { dropDatabase(): Promise<void> };
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined> | T | undefined,
+  ms = 15_000,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await fn();
@@ -41,7 +45,9 @@ function recordMarkers(gateway: AmiGatewayService): Map<string, Date> {
 const marker = (sim: AmiSimulator, id: string) =>
   sim.emitEvent({ Event: 'UserEvent', Privilege: 'user,all', UserEvent: 'Marker', Marker: id });
 
-async function health(app: App): Promise<{ status: string; components: Record<string, Record<string, unknown>> }> {
+async function health(
+  app: App,
+): Promise<{ status: string; components: Record<string, Record<string, unknown>> }> {
   return (await (await fetch(`${app.url}/health`)).json()) as never;
 }
 
@@ -79,7 +85,14 @@ describe('ingest lease: one instance ingests each PBX', () => {
     if (found) return found.id;
     const res = await app.api('/api/v1/pbxes', {
       method: 'POST',
-      json: { name: 'lab', amiHost: '127.0.0.1', amiPort: sim.port, amiUsername: 'crm', amiSecret: 'labsecret', region },
+      json: {
+        name: 'lab',
+        amiHost: '127.0.0.1',
+        amiPort: sim.port,
+        amiUsername: 'crm',
+        amiSecret: 'labsecret',
+        region,
+      },
     });
     expect(res.status).toBe(201);
     return ((await res.json()) as { id: string }).id;
@@ -119,7 +132,10 @@ describe('ingest lease: one instance ingests each PBX', () => {
       lease: { state: 'waiting', connection: 'up', holder: 'inst-a' },
     });
     const ha = await health(a);
-    expect(ha.components['ami:lab']).toMatchObject({ ingesting: true, lease: { state: 'owner', holder: 'inst-a' } });
+    expect(ha.components['ami:lab']).toMatchObject({
+      ingesting: true,
+      lease: { state: 'owner', holder: 'inst-a' },
+    });
     expect(await (await a.api('/metrics')).text()).toMatch(/switchboard_ami_ingest_owner\{pbx="lab"\} 1/);
     expect(await (await b.api('/metrics')).text()).toMatch(/switchboard_ami_ingest_owner\{pbx="lab"\} 0/);
 
@@ -132,14 +148,24 @@ describe('ingest lease: one instance ingests each PBX', () => {
     const takeoverMs = Date.now() - cutAt;
     expect(takeoverMs).toBeLessThan(5000);
     for (let i = 0; i < 20; i++) marker(sim, `n${i}`);
-    await until('B got the new markers', () => [...seenB.keys()].filter((k) => k.startsWith('n')).length === 20);
+    await until(
+      'B got the new markers',
+      () => [...seenB.keys()].filter((k) => k.startsWith('n')).length === 20,
+    );
     expect(seenA.has('during-cut')).toBe(false); // held, never emitted by A
     // A gets its database back, finds B holding the lease, drops what it held and closes its events session.
     proxy.restore();
-    await until('A released', () => gwA.leaseStatus(id).state === 'waiting' && !gwA.statuses()[0].ingest, 10_000);
+    await until(
+      'A released',
+      () => gwA.leaseStatus(id).state === 'waiting' && !gwA.statuses()[0].ingest,
+      10_000,
+    );
     await sleep(1500);
     for (let i = 0; i < 10; i++) marker(sim, `o${i}`);
-    await until('B got the last markers', () => [...seenB.keys()].filter((k) => k.startsWith('o')).length === 10);
+    await until(
+      'B got the last markers',
+      () => [...seenB.keys()].filter((k) => k.startsWith('o')).length === 10,
+    );
     await sleep(300);
     const fromA = [...seenA.keys()];
     expect(fromA.some((k) => k.startsWith('n') || k.startsWith('o') || k === 'during-cut')).toBe(false);
@@ -148,7 +174,7 @@ describe('ingest lease: one instance ingests each PBX', () => {
     process.stdout.write(`takeover after the owner's database cut: ${takeoverMs} ms\n`);
   }, 60_000);
 
-  it('one instance: a short loss of PostgreSQL loses no event (held, then replayed with arrival times)', async () => {
+  it('one instance: a loss of PostgreSQL changes nothing for ingestion (nobody could take over)', async () => {
     const proxy = new PgProxy('127.0.0.1', Number(new URL(db.url).port));
     proxies.push(proxy);
     const a = await start('solo', {}, proxy);
@@ -158,20 +184,54 @@ describe('ingest lease: one instance ingests each PBX', () => {
     const seen = recordMarkers(gw);
     proxy.cut();
     await until('unproven', () => gw.leaseStatus(id).state === 'unproven', 5000);
+    for (let i = 0; i < 20; i++) marker(sim, `s${i}`);
+    await until('events keep flowing', () => seen.size === 20, 5000);
+    const h = await health(a);
+    expect(h.components['ami:lab']).toMatchObject({
+      ingesting: true,
+      lease: { state: 'unproven', alone: true, connection: 'down' },
+    });
+    expect(h.components['ingest-lease']).toMatchObject({ status: 'degraded' });
+    proxy.restore();
+    await until('owner again', () => gw.leaseStatus(id).state === 'owner', 10_000);
+    marker(sim, 'after');
+    await until('live', () => seen.has('after'));
+    expect([...seen.keys()].some((k) => k.endsWith('#dup'))).toBe(false);
+  }, 60_000);
+
+  it('two instances: an owner losing PostgreSQL briefly holds the events, reclaims the lease, replays them with arrival times', async () => {
+    const proxy = new PgProxy('127.0.0.1', Number(new URL(db.url).port));
+    proxies.push(proxy);
+    const a = await start('home', { INSTANCE_REGION: 'eu' }, proxy);
+    const id = await pbxId(a, 'eu');
+    const gwA = a.app.get(AmiGatewayService);
+    await until('A ingesting', () => gwA.isReady(id));
+    // B is of another region: it waits three free sightings (about 3 s) before bidding.
+    const b = await start('away', { INSTANCE_REGION: 'us' });
+    const gwB = b.app.get(AmiGatewayService);
+    await until('B acting', () => gwB.canAct(id));
+    await sleep(1200); // A sees B's lease connection
+    const seenA = recordMarkers(gwA);
+    const seenB = recordMarkers(gwB);
+    proxy.cut();
+    await until('A unproven', () => gwA.leaseStatus(id).state === 'unproven', 5000);
     const sentAt = Date.now();
     for (let i = 0; i < 50; i++) marker(sim, `h${i}`);
-    await sleep(1500);
-    expect(seen.size).toBe(0); // nothing acted on while ownership cannot be proven
-    const h = await health(a);
-    expect(h.status).not.toBe('ok');
-    expect(h.components['ami:lab']).toMatchObject({ status: 'degraded', lease: { state: 'unproven', heldEvents: 50 } });
+    await sleep(300);
+    expect(seenA.size).toBe(0); // nothing acted on while ownership cannot be proven
+    expect((await health(a)).components['ami:lab']).toMatchObject({
+      status: 'degraded',
+      ingesting: false,
+      lease: { state: 'unproven', heldEvents: 50 },
+    });
     proxy.restore();
-    await until('all 50 replayed', () => seen.size === 50, 10_000);
-    expect(gw.leaseStatus(id).state).toBe('owner');
+    await until('all 50 replayed by A', () => seenA.size === 50, 10_000);
+    expect(gwA.leaseStatus(id).state).toBe('owner');
+    expect(seenB.size).toBe(0);
     // Arrival times are when the PBX sent them, not when they were replayed.
-    for (const at of seen.values()) expect(Math.abs(at.getTime() - sentAt)).toBeLessThan(500);
+    for (const at of seenA.values()) expect(Math.abs(at.getTime() - sentAt)).toBeLessThan(500);
     marker(sim, 'after');
-    await until('live again', () => seen.has('after'));
+    await until('live again', () => seenA.has('after'));
   }, 60_000);
 
   it('prefers an instance of the PBX region: a foreign owner hands the PBX back', async () => {
@@ -188,4 +248,73 @@ describe('ingest lease: one instance ingests each PBX', () => {
     expect(Date.now() - started).toBeGreaterThan(3000); // after the handback delay, not at once
     expect(eventsSessions()).toBeGreaterThan(0);
   }, 60_000);
+});
+
+describe('takeover mid-call: the new ingester adopts the open call and completes its CommEvent once', () => {
+  it('A follows an answered queue call, stops; B takes over, adopts it and records its end on the same row', async () => {
+    const sim = new AmiSimulator({
+      port: 0,
+      username: 'crm',
+      secret: 'labsecret',
+      // one answered queue call, slowed down 4x (ring ~4 s, talk ~12 s)
+      scripted: { callsPerSecond: 0.5, answerRatio: 1, durationSeconds: 1, seed: 7 },
+      timeScale: 4,
+    });
+    await sim.start();
+    const db = await createTestDatabase();
+    const env = { COMM_EVENTS_FLUSH_MS: '20' };
+    const a = await startCallsApp({ databaseUrl: db.url, env: { ...env, INSTANCE_NAME: 'a' } });
+    let b: App | undefined;
+    try {
+      const res = await a.api('/api/v1/pbxes', {
+        method: 'POST',
+        json: {
+          name: 'lab',
+          amiHost: '127.0.0.1',
+          amiPort: sim.port,
+          amiUsername: 'crm',
+          amiSecret: 'labsecret',
+        },
+      });
+      const id = ((await res.json()) as { id: string }).id;
+      const gwA = a.app.get(AmiGatewayService);
+      await until('A ingesting', () => gwA.isReady(id), 10_000);
+      b = await startCallsApp({ databaseUrl: db.url, env: { ...env, INSTANCE_NAME: 'b' } });
+      const gwB = b.app.get(AmiGatewayService);
+      await until('B acting', () => gwB.canAct(id));
+      const answered = await until(
+        'the call answered and recorded by A',
+        async () => (await a.commEvents()).find((c) => c.status === 'in_progress'),
+        30_000,
+      );
+      expect(gwB.ingesting(id)).toBe(false);
+      await a.close(); // A goes away mid-call (its lease connection ends with it)
+      await until('B ingesting', () => gwB.isReady(id), 5000);
+      const done = await until(
+        'the call complete',
+        async () =>
+          (await b!.commEvents()).find((c) => c.linkedid === answered.linkedid && c.status === 'complete'),
+        40_000,
+      );
+      const all = await b.commEvents();
+      expect(all.filter((c) => c.linkedid === answered.linkedid)).toHaveLength(1);
+      expect(done).toMatchObject({
+        id: answered.id,
+        outcome: 'answered',
+        queue: answered.queue,
+        agentExtension: answered.agentExtension,
+        answeredAt: answered.answeredAt,
+        startedAt: answered.startedAt,
+      });
+      // AgentComplete's TalkTime (the template's 3 s; the simulator does not scale it), which only B saw.
+      expect(done.talkSeconds).toBe(3);
+      const row = (await (await b.api(`/api/v1/comm-events/${done.id}`)).json()) as { note: string | null };
+      expect(row.note).toBeNull(); // followed to its real end, not closed as vanished
+    } finally {
+      await b?.close();
+      await a.close().catch(() => undefined);
+      await sim.stop();
+      await db.drop();
+    }
+  }, 90_000);
 });

@@ -34,9 +34,12 @@ interface GatewayEvents {
   released: [pbxId: string, reason: string];
 }
 
-/** Events received while the lease is unproven, replayed if we get it back (bounded in count and time). */
-const HOLD_MAX_EVENTS = 50_000;
-const HOLD_MAX_MS = 120_000;
+/**
+ * Events received while the lease is unproven and other instances exist, replayed if we get it
+ * back: bounded in count (~6 minutes of the busy hour) and time.
+ */
+const HOLD_MAX_EVENTS = 100_000;
+const HOLD_MAX_MS = 10 * 60_000;
 /** Other instances add, change and remove PBXes too: the registry is re-read this often. */
 const REGISTRY_RESYNC_MS = 30_000;
 
@@ -54,6 +57,9 @@ interface LinkEntry {
   held: Held | null;
 }
 
+/** Lease states as /health shows them: `unproven` splits into holding events or going on alone. */
+type LeaseView = LeaseStatus & { heldEvents?: number; alone?: boolean };
+
 /**
  * The AMI gateway: one supervised link per enabled PBX, opened at start and kept in step with the
  * PBX registry. Every instance keeps an actions session with every PBX (commands from any
@@ -62,10 +68,13 @@ interface LinkEntry {
  * PBX's stream is ingested exactly once. Other modules subscribe to events, and send actions
  * through `action()`, which maps link failures to coded AppErrors.
  *
- * When the lease connection drops, this instance can no longer prove it owns its PBXes: it stops
- * emitting their events at once and holds what arrives (bounded). If it gets the lease back, it
- * replays the held events with their arrival times and nothing was lost; if another instance took
- * it, they are dropped and that instance rebuilds from the PBX's lists.
+ * When the lease connection drops, this instance can no longer prove it owns its PBXes. If other
+ * instances were connected, one of them may take over: it stops emitting their events at once and
+ * holds what arrives (bounded). If it gets the lease back, it replays the held events with their
+ * arrival times and nothing was lost; if another instance took it, they are dropped and that
+ * instance rebuilds from the PBX's lists. If it was alone, nobody can take over: it goes on (with one
+ * instance a database outage changes nothing here), and releases the PBX if, once the database is
+ * back, it finds the lease taken by an instance that started meanwhile.
  */
 @Injectable()
 export class AmiGatewayService
@@ -112,7 +121,7 @@ export class AmiGatewayService
       logger: log,
     });
     this.leases.on('acquired', (id, reclaimed) => this.onAcquired(id, reclaimed));
-    this.leases.on('unproven', (id) => this.onUnproven(id));
+    this.leases.on('unproven', (id, alone) => this.onUnproven(id, alone));
     this.leases.on('lost', (id, reason) => void this.onLost(id, reason));
     this.eventsReceived = metrics.counter({
       name: 'switchboard_ami_events_received_total',
@@ -171,9 +180,10 @@ export class AmiGatewayService
     return this.links.get(pbxId)?.link.canAct ?? false;
   }
 
-  /** This instance holds the PBX's ingest lease (its events come through this gateway). */
+  /** This instance ingests the PBX: it holds its lease (or lost its lease connection while alone). */
   ingesting(pbxId: string): boolean {
-    return this.leases.state(pbxId) === 'owner';
+    const state = this.leases.state(pbxId);
+    return state === 'owner' || (state === 'unproven' && this.links.get(pbxId)?.held === null);
   }
 
   leaseStatus(pbxId: string): LeaseStatus {
@@ -296,7 +306,7 @@ export class AmiGatewayService
   private linkHealth(entry: LinkEntry) {
     const { link, pbx } = entry;
     const lease = this.leases.status(pbx.id);
-    const ingesting = lease.state === 'owner';
+    const ingesting = lease.state === 'owner' || (lease.state === 'unproven' && entry.held === null);
     // A non-ingesting instance needs only its actions session; the ingester needs both.
     const up = ingesting ? link.ready && entry.held === null : link.canAct;
     return {
@@ -304,7 +314,11 @@ export class AmiGatewayService
       simulated: pbx.source === 'simulator',
       ...link.status(),
       ingesting,
-      lease: { ...lease, ...(entry.held ? { heldEvents: entry.held.events.length } : {}) },
+      lease: {
+        ...lease,
+        ...(entry.held ? { heldEvents: entry.held.events.length } : {}),
+        ...(lease.state === 'unproven' && !entry.held ? { alone: true } : {}),
+      } satisfies LeaseView,
     };
   }
 
@@ -332,13 +346,24 @@ export class AmiGatewayService
       return;
     }
     this.dropHold(entry);
+    if (entry.link.ingesting) {
+      this.logger.log({ pbx: name, reclaimed }, 'Ingest lease confirmed');
+      return;
+    }
     this.logger.log({ pbx: name }, 'Ingest lease taken: opening the events session');
     void entry.link.setIngest(true);
   }
 
-  private onUnproven(pbxId: string): void {
+  private onUnproven(pbxId: string, alone: boolean): void {
     const entry = this.links.get(pbxId);
     if (!entry || entry.held !== null) return;
+    if (alone) {
+      this.logger.warn(
+        { pbx: entry.pbx.name },
+        'Ingest lease unproven (lease connection lost); no other instance was connected: ingesting on',
+      );
+      return;
+    }
     this.ingestOwner.labels({ pbx: entry.pbx.name }).set(0);
     const timer = setTimeout(
       () => void this.giveUpHold(entry, `lease not back within ${HOLD_MAX_MS / 1000} s`),

@@ -71,8 +71,12 @@ interface Watched {
 interface LeaseEvents {
   /** We hold the lease now; `reclaimed` when it is the one we held before our connection dropped. */
   acquired: [pbxId: string, reclaimed: boolean];
-  /** Our lease connection dropped while we held this PBX: stop acting on its events now. */
-  unproven: [pbxId: string];
+  /**
+   * Our lease connection dropped while we held this PBX. `alone`: no other instance had a lease
+   * connection at our last look, so none can be taking it over (with one instance nothing changes);
+   * otherwise stop acting on its events now.
+   */
+  unproven: [pbxId: string, alone: boolean];
   /** We no longer hold it (another instance took it, or we handed it back): forget its state. */
   lost: [pbxId: string, reason: string];
 }
@@ -100,8 +104,9 @@ const SERVER_KEEPALIVE_SQL = [
  * tick takes it.
  *
  * Who bids first when a lock is free: the instance that held it before its own connection dropped
- * (it holds the events it received meanwhile), or any instance when no other lease connection
- * exists; then instances of the PBX's region (second sighting); then the others (third). An owner
+ * (it holds the events it received meanwhile), or an instance that never saw another one (a plain
+ * single-instance start); then instances of the PBX's region (second sighting); then the others
+ * (third). An owner
  * outside the PBX's region hands it back once an instance of that region has been connected for
  * `handbackAfterMs`. An instance that cannot reach the PBX does not bid.
  */
@@ -112,6 +117,9 @@ export class IngestLeases extends EventEmitter<LeaseEvents> {
   private connecting = false;
   private stopped = true;
   private everDropped = false;
+  /** Other instances' lease connections at the last tick, and ever. */
+  private othersSeen = false;
+  private everSawOthers = false;
   private reconnectDelay = RECONNECT_MIN_MS;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
@@ -267,7 +275,7 @@ export class IngestLeases extends EventEmitter<LeaseEvents> {
       if (w.state !== 'owner') continue;
       w.state = 'unproven';
       w.sticky = true;
-      this.emit('unproven', w.target.pbxId);
+      this.emit('unproven', w.target.pbxId, !this.othersSeen);
     }
     this.scheduleReconnect();
   }
@@ -326,8 +334,11 @@ export class IngestLeases extends EventEmitter<LeaseEvents> {
       return;
     }
     const others = sessions.filter((s) => s.pid !== this.ownPid);
+    this.othersSeen = others.length > 0;
+    this.everSawOthers ||= this.othersSeen;
     const regionsPresent = new Set(others.map((s) => parseLeaseApplicationName(s.app)?.region ?? null));
-    const uncontested = !this.everDropped && others.length === 0;
+    // A lone instance that never saw another one (a plain start) need not wait for anybody.
+    const uncontested = !this.everDropped && !this.everSawOthers;
     const now = Date.now();
     for (const row of rows) {
       const w = all[Number(row.i) - 1];

@@ -1,7 +1,12 @@
 import { EventEmitter } from 'node:events';
 import type { AmiMessage } from '../../protocol/ami/ami-message.js';
 import type { AmiFields } from '../../protocol/ami/ami-serializer.js';
-import { AmiClient, type AmiActionResult, type AmiClientOptions, type AmiLogger } from './client/ami-client.js';
+import {
+  AmiClient,
+  type AmiActionResult,
+  type AmiClientOptions,
+  type AmiLogger,
+} from './client/ami-client.js';
 import { EVENT_CLASSES, EVENT_FILTERS } from './ami-events.js';
 import type { PbxEndpoint } from '../pbx/pbx.service.js';
 
