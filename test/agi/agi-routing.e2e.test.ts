@@ -7,7 +7,8 @@ import { StallableProxy } from './support/stallable-proxy.js';
 
 const DEADLINE_MS = 300;
 const SILENCE_MS = 600;
-const EMPTY = { CRM_CONTACT_ID: '', CRM_CONTACT_NAME: '', CRM_QUEUE: '', CRM_INTERFACE: '', CRM_EXTEN: '' };
+/** What nobody-to-route-to looks like: CRM_EXTEN set empty, nothing else. */
+const EMPTY = { CRM_EXTEN: '' };
 
 interface Json {
   status: number;
@@ -173,20 +174,21 @@ describe('FastAGI routing (real TCP, real Postgres, the directory)', () => {
     await ok(app, 'POST', `/api/v1/groups/${lab.sales.id}/members/${lab.carol.id}/unpause`, {});
     expect((await ivan()).variables.CRM_EXTEN).toBe('1003');
     await ok(app, 'POST', `/api/v1/groups/${lab.sales.id}/members/${lab.carol.id}/logoff`, {});
-    expect((await ivan()).variables).toMatchObject({
+    expect((await ivan()).variables).toEqual({
       CRM_EXTEN: '',
-      CRM_INTERFACE: '',
+      CRM_CONTACT_ID: lab.ivan.id,
       CRM_CONTACT_NAME: 'Ivan Petrov',
+      CRM_QUEUE: 'sales',
     });
     await ok(app, 'POST', `/api/v1/groups/${lab.sales.id}/members/${lab.carol.id}/login`, {});
     expect((await ivan()).variables.CRM_EXTEN).toBe('1003');
 
     for (const callerId of ['+79030000001', '+79030000002']) {
-      expect(
-        (await agiCall({ port, callerId, script: 'responsible?did=74951234567' })).variables,
-      ).toMatchObject({
+      expect((await agiCall({ port, callerId, script: 'responsible?did=74951234567' })).variables).toEqual({
         CRM_EXTEN: '',
-        CRM_INTERFACE: '',
+        CRM_CONTACT_ID: expect.any(String),
+        CRM_CONTACT_NAME: expect.any(String),
+        CRM_QUEUE: 'support',
       });
     }
   });

@@ -3,14 +3,15 @@
  * against a do-nothing FastAGI server, in the same run, on the same machine.
  *
  *   npm run bench:agi                  (builds, then runs dist/tools/bench/bench-agi.js)
- *   node dist/tools/bench/bench-agi.js --contacts 100000 --requests 5000 --concurrency 32 --rate 1000 --seconds 10
+ *   node dist/tools/bench/bench-agi.js --contacts 100000 --requests 5000 --concurrency 32 --rates 250,500,1000 --seconds 10
  *
  * Three processes besides PostgreSQL: this one drives the load like Asterisk (connect, write the
  * recorded `agi_*` header, answer `200 result=1` to each command, close), a child running the app
  * (`startApp`, as `npm start` does), and a child running the do-nothing server. The do-nothing
- * server speaks the same protocol with the same pure parser and session and sends the same five
- * SET VARIABLE commands with fixed values, but looks nothing up: the floor of this machine for
- * one FastAGI conversation.
+ * server speaks the same protocol with the same pure parser and session, looks nothing up and
+ * answers every call with the least there is, `SET VARIABLE CRM_EXTEN ""`: the floor of this
+ * machine for one FastAGI conversation. (Switchboard sends one command for an unknown caller,
+ * four or five for a known one.)
  *
  * Latency is one whole conversation as Asterisk sees it: from connect() to the server closing.
  * The closed-loop runs keep --concurrency conversations in flight; the paced run starts one every
@@ -98,15 +99,9 @@ async function serveApp(env: Record<string, string>): Promise<void> {
   });
 }
 
-/** Reads the header, sets the same five variables to fixed values one command at a time, closes. */
+/** Reads the header, answers "nobody" (SET VARIABLE CRM_EXTEN ""), closes: the least a FastAGI answer can be. */
 function serveNull(): void {
-  const fixed: [string, string][] = [
-    ['CRM_CONTACT_ID', '00000000-0000-0000-0000-000000000000'],
-    ['CRM_CONTACT_NAME', 'Nobody'],
-    ['CRM_QUEUE', 'sales'],
-    ['CRM_INTERFACE', 'Local/2000@phones/n'],
-    ['CRM_EXTEN', '2000'],
-  ];
+  const fixed: [string, string][] = [['CRM_EXTEN', '']];
   const server = createServer((socket) => {
     socket.setNoDelay(true);
     socket.on('error', () => undefined);
@@ -174,7 +169,10 @@ interface Caller {
 
 interface Outcome {
   ms: number;
-  ok: boolean;
+  /** No answer in 5 s, a reset, or a wrong extension. */
+  failed: boolean;
+  /** Answered empty for a caller whose agent was available: the fail-open fallback (deadline or overload). */
+  fellBack: boolean;
 }
 
 /** One FastAGI conversation as res_agi has it; resolves when the server closes. */
@@ -203,8 +201,9 @@ function converse(port: number, caller: Caller, startedAt: number, checkAnswer: 
     socket.on('error', () => (failed = true));
     socket.on('close', () => {
       clearTimeout(timer);
-      const ok = !failed && (!checkAnswer || exten === caller.exten);
-      resolve({ ms: performance.now() - startedAt, ok });
+      const fellBack = !failed && checkAnswer && caller.exten !== '' && exten === '';
+      const wrong = !failed && checkAnswer && !fellBack && exten !== caller.exten;
+      resolve({ ms: performance.now() - startedAt, failed: failed || wrong, fellBack });
     });
   });
 }
@@ -212,6 +211,7 @@ function converse(port: number, caller: Caller, startedAt: number, checkAnswer: 
 interface Stats {
   requests: number;
   failures: number;
+  fellBack: number;
   seconds: number;
   rps: number;
   p50: number;
@@ -224,7 +224,8 @@ function stats(outcomes: Outcome[], seconds: number): Stats {
   const at = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))];
   return {
     requests: outcomes.length,
-    failures: outcomes.filter((o) => !o.ok).length,
+    failures: outcomes.filter((o) => o.failed).length,
+    fellBack: outcomes.filter((o) => o.fellBack).length,
     seconds,
     rps: outcomes.length / seconds,
     p50: at(0.5),
@@ -271,6 +272,22 @@ async function paced(port: number, callers: Callers, rate: number, seconds: numb
   }
   const outcomes = await Promise.all(pending);
   return stats(outcomes, (performance.now() - started) / 1000);
+}
+
+/**
+ * Waits until the app holds no FastAGI connection and runs no lookup (after an overloaded run
+ * it may still be working through abandoned ones), then two more seconds for PostgreSQL.
+ */
+async function drained(url: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const health = (await (await fetch(`${url}/health`)).json()) as {
+      components: { agi?: { connections: number; lookupsInFlight: number } };
+    };
+    const agi = health.components.agi;
+    if (agi && agi.connections === 0 && agi.lookupsInFlight === 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await new Promise((r) => setTimeout(r, 2000));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -392,13 +409,19 @@ class Callers {
 
 const fmt = (s: Stats) =>
   `${s.requests} requests in ${s.seconds.toFixed(1)} s: ${Math.round(s.rps)} req/s, ` +
-  `p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, max ${s.max.toFixed(1)} ms, failures ${s.failures}`;
+  `p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, max ${s.max.toFixed(1)} ms, failures ${s.failures}${s.fellBack ? `, answered empty (fail-open) ${s.fellBack}` : ''}`;
 
 async function main(): Promise<void> {
   const contacts = arg('contacts', 100_000);
   const requests = arg('requests', 5000);
   const concurrency = arg('concurrency', 32);
-  const rate = arg('rate', 1000);
+  const rates = (
+    process.argv.includes('--rates')
+      ? process.argv[process.argv.indexOf('--rates') + 1]
+      : String(arg('rate', 1000))
+  )
+    .split(',')
+    .map(Number);
   const seconds = arg('seconds', 10);
 
   const { loadConfig } = await import('../../src/config/load-config.js');
@@ -451,6 +474,7 @@ async function main(): Promise<void> {
     await closedLoop(app.port, list, 1000, concurrency, false);
     await closedLoop(nul.port, list, 1000, concurrency, false);
 
+    await drained(app.url!);
     const profile = process.argv.includes('--profile');
     if (profile) app.child.send({ profile: 'start' });
     const { result: real, cpuMs: realCpu } = await cpuOf(app.child, () =>
@@ -462,6 +486,7 @@ async function main(): Promise<void> {
       await new Promise((resolve) => app.child.once('message', resolve));
       console.log(`CPU profile of the app during the closed-loop run: ${file}`);
     }
+    await drained(app.url!);
     const { result: floor, cpuMs: floorCpu } = await cpuOf(nul.child, () =>
       closedLoop(nul.port, list, requests, concurrency, false),
     );
@@ -475,11 +500,15 @@ async function main(): Promise<void> {
       `  ratio       : p99 ${(real.p99 / floor.p99).toFixed(2)}x, p50 ${(real.p50 / floor.p50).toFixed(2)}x, throughput ${(real.rps / floor.rps).toFixed(2)}x`,
     );
 
-    const pacedReal = await paced(app.port, list, rate, seconds, true);
-    const pacedFloor = await paced(nul.port, list, rate, seconds, false);
-    console.log(`\npaced ${rate} requests/s for ${seconds} s (open loop, timed from the scheduled start):`);
-    console.log(`  switchboard : ${fmt(pacedReal)}`);
-    console.log(`  do-nothing  : ${fmt(pacedFloor)}`);
+    for (const rate of rates) {
+      const pacedReal = await paced(app.port, list, rate, seconds, true);
+      await drained(app.url!);
+      const pacedFloor = await paced(nul.port, list, rate, seconds, false);
+      await drained(app.url!);
+      console.log(`\npaced ${rate} requests/s for ${seconds} s (open loop, timed from the scheduled start):`);
+      console.log(`  switchboard : ${fmt(pacedReal)}`);
+      console.log(`  do-nothing  : ${fmt(pacedFloor)}`);
+    }
   } finally {
     for (const c of children) c.disconnect();
     await new Promise((r) => setTimeout(r, 1500));

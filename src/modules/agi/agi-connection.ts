@@ -35,8 +35,11 @@ export interface AgiConnectionLog {
 export interface AgiConnectionOptions {
   /** Longest silence accepted: for the header block from connect, then for each reply. */
   readonly silenceTimeoutMs: number;
-  /** Decides the answer (never rejects: failures are fallbacks decided by the server). */
-  readonly answer: (request: AgiRequest) => Promise<AgiConnectionAnswer>;
+  /**
+   * Decides the answer (never rejects: failures are fallbacks decided by the server).
+   * `acceptedAt` (performance.now()) is when the connection was accepted: the deadline runs from there.
+   */
+  readonly answer: (request: AgiRequest, acceptedAt: number) => Promise<AgiConnectionAnswer>;
   readonly onDone: (summary: AgiConnectionSummary) => void;
   readonly log: AgiConnectionLog;
 }
@@ -52,6 +55,7 @@ export class AgiConnection {
   private request: AgiRequest | undefined;
   private timer: NodeJS.Timeout | undefined;
   private done = false;
+  private readonly acceptedAt = performance.now();
 
   constructor(
     private readonly socket: Socket,
@@ -109,7 +113,7 @@ export class AgiConnection {
   }
 
   private async serve(request: AgiRequest, started: number): Promise<void> {
-    const answer = await this.options.answer(request);
+    const answer = await this.options.answer(request, this.acceptedAt);
     try {
       for (const [name, value] of answer.variables) {
         if (this.done) return;

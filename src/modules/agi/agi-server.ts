@@ -14,6 +14,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { AgiConnection, type AgiConnectionAnswer, type AgiConnectionSummary } from './agi-connection.js';
 import { AgiPbxLocator } from './agi-pbx-locator.js';
 import { AgiRouteRegistry } from './agi-route-registry.js';
+import { LogBudget } from './log-budget.js';
 import { FailOpenRunner, lookupBudgetMs, type FailOpenResult } from './fail-open.js';
 import type { AgiAnswer } from './agi-route.js';
 
@@ -44,6 +45,10 @@ export class AgiServer implements OnApplicationBootstrap, OnApplicationShutdown 
   private readonly misses: Counter<'route'>;
   private readonly refusedTotal: Counter<string>;
   private readonly open: Gauge<string>;
+  /** Per-request warnings and errors: the first ones of each second in full, then a count. */
+  private readonly missLog = new LogBudget(20);
+  private readonly errorLog = new LogBudget(20);
+  private readonly connectionLog = new LogBudget(20);
 
   constructor(
     private readonly config: AppConfig,
@@ -135,11 +140,14 @@ export class AgiServer implements OnApplicationBootstrap, OnApplicationShutdown 
     socket.once('close', () => this.sockets.delete(socket));
     const connection = new AgiConnection(socket, {
       silenceTimeoutMs: this.config.agi.headerTimeoutMs,
-      answer: (request) => this.answer(request, socket.remoteAddress),
+      answer: (request, acceptedAt) => this.answer(request, socket.remoteAddress, acceptedAt),
       onDone: (summary) => this.done(connection, summary),
       log: {
         debug: (fields, message) => this.logger.debug(fields, message),
-        warn: (fields, message) => this.logger.warn(fields, message),
+        warn: (fields, message) => {
+          const line = this.connectionLog.take();
+          if (line) this.logger.warn({ ...fields, ...line }, message);
+        },
       },
     });
     this.connections.add(connection);
@@ -147,8 +155,16 @@ export class AgiServer implements OnApplicationBootstrap, OnApplicationShutdown 
     connection.start();
   }
 
-  /** The route's answer, or its fallback when the lookup is late, fails or cannot start. */
-  private async answer(request: AgiRequest, remoteAddress: string | undefined): Promise<AgiConnectionAnswer> {
+  /**
+   * The route's answer, or its fallback when the lookup is late, fails or cannot start. The
+   * deadline runs from the accept: a request that waited in line (a saturated process) gets a
+   * shorter budget, or none and the fallback at once, which sheds the load instead of adding to it.
+   */
+  private async answer(
+    request: AgiRequest,
+    remoteAddress: string | undefined,
+    acceptedAt: number,
+  ): Promise<AgiConnectionAnswer> {
     const route = this.registry.get(request.route);
     if (!route) {
       this.logger.warn(
@@ -160,29 +176,48 @@ export class AgiServer implements OnApplicationBootstrap, OnApplicationShutdown 
     const pbxId = this.pbxLocator.locate(request.query.pbx, remoteAddress);
     const result: FailOpenResult<AgiAnswer> = await this.failOpen.run(
       (signal) => route.handle({ request, pbxId, signal }),
-      lookupBudgetMs(this.config.agi.deadlineMs),
+      lookupBudgetMs(this.config.agi.deadlineMs) - (performance.now() - acceptedAt),
     );
     const fields = { uniqueid: request.uniqueId, route: route.name, pbx: pbxId, callerid: request.callerId };
     switch (result.kind) {
       case 'value':
         return { route: route.name, ...result.value };
-      case 'deadline':
+      case 'deadline': {
         this.deadlineMisses++;
         this.misses.inc({ route: route.name });
-        this.logger.warn(
-          { ...fields, deadlineMs: this.config.agi.deadlineMs },
-          'FastAGI lookup missed its deadline: answered empty',
-        );
+        const line = this.missLog.take();
+        if (line) {
+          this.logger.warn(
+            {
+              ...fields,
+              ...line,
+              deadlineMs: this.config.agi.deadlineMs,
+              waitedMs: Math.round(performance.now() - acceptedAt),
+            },
+            'FastAGI lookup missed its deadline: answered empty',
+          );
+        }
         return { route: route.name, outcome: 'deadline', variables: route.fallback(request) };
-      case 'overloaded':
-        this.logger.warn(
-          { ...fields, inFlight: this.failOpen.inFlight },
-          'FastAGI lookups saturated: answered empty',
-        );
+      }
+      case 'overloaded': {
+        const line = this.missLog.take();
+        if (line) {
+          this.logger.warn(
+            { ...fields, ...line, inFlight: this.failOpen.inFlight },
+            'FastAGI lookups saturated: answered empty',
+          );
+        }
         return { route: route.name, outcome: 'overloaded', variables: route.fallback(request) };
-      case 'error':
-        this.logger.error({ ...fields, err: result.error }, 'FastAGI lookup failed: answered empty');
+      }
+      case 'error': {
+        const line = this.errorLog.take();
+        if (line)
+          this.logger.error(
+            { ...fields, ...line, err: result.error },
+            'FastAGI lookup failed: answered empty',
+          );
         return { route: route.name, outcome: 'error', variables: route.fallback(request) };
+      }
     }
   }
 

@@ -54,6 +54,17 @@ describe('FailOpenRunner', () => {
     expect(ran).toBe(false);
   });
 
+  it('does not start work whose budget is already spent', async () => {
+    const r = new FailOpenRunner(2);
+    let ran = false;
+    await expect(
+      r.run(async () => {
+        ran = true;
+      }, 0),
+    ).resolves.toEqual({ kind: 'deadline' });
+    expect(ran).toBe(false);
+  });
+
   it('budgets most of the deadline for the lookup', () => {
     expect(lookupBudgetMs(300)).toBe(225);
     expect(lookupBudgetMs(20)).toBe(15);

@@ -20,7 +20,9 @@ export class FailOpenRunner {
     return this.running;
   }
 
+  /** A budget already spent (the request waited in line that long) answers `deadline` without starting the work. */
   run<T>(work: (signal: AbortSignal) => Promise<T>, budgetMs: number): Promise<FailOpenResult<T>> {
+    if (budgetMs < 1) return Promise.resolve({ kind: 'deadline' });
     if (this.running >= this.maxInFlight) return Promise.resolve({ kind: 'overloaded' });
     this.running++;
     const abort = new AbortController();
