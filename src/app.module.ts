@@ -17,6 +17,7 @@ import { HealthModule } from './modules/health/health.module.js';
 import { MetricsModule } from './modules/metrics/metrics.module.js';
 import { OperatorModule } from './modules/operator/operator.module.js';
 import { PbxModule } from './modules/pbx/pbx.module.js';
+import { RedisModule } from './modules/redis/redis.module.js';
 import { UsersModule } from './modules/users/users.module.js';
 
 /** Request ids: the caller's X-Request-Id when it is sane, else a fresh UUID. */
@@ -46,6 +47,7 @@ export class AppModule {
         DatabaseModule,
         HealthModule,
         MetricsModule,
+        RedisModule,
         UsersModule,
         AuthModule,
         PbxModule,
