@@ -21,6 +21,8 @@ export class CommEventJournal {
   private readonly rejected: string;
   private tail: Promise<unknown> = Promise.resolve();
   private activeRecords = 0;
+  /** Handed to append() and not yet on disk. */
+  private queuedRecords = 0;
   private replayRecords = 0;
   private dirReady = false;
 
@@ -32,7 +34,7 @@ export class CommEventJournal {
 
   /** Drafts in the journal, not yet replayed. */
   get records(): number {
-    return this.activeRecords + this.replayRecords;
+    return this.queuedRecords + this.activeRecords + this.replayRecords;
   }
 
   /** Counts what an earlier run left. */
@@ -41,13 +43,19 @@ export class CommEventJournal {
     this.replayRecords = await countLines(this.replaying);
   }
 
-  append(drafts: readonly CommEventDraft[]): Promise<void> {
-    if (drafts.length === 0) return Promise.resolve();
-    const text = lines(drafts);
+  /** Appends `count` drafts, produced when the journal's turn comes (counted as journaled at once). */
+  append(count: number, produce: () => readonly CommEventDraft[]): Promise<void> {
+    if (count === 0) return Promise.resolve();
+    this.queuedRecords += count;
     return this.serial(async () => {
-      await this.ensureDir();
-      await appendFile(this.active, text, { mode: 0o600 });
-      this.activeRecords += drafts.length;
+      try {
+        const drafts = produce();
+        await this.ensureDir();
+        await appendFile(this.active, lines(drafts), { mode: 0o600 });
+        this.activeRecords += drafts.length;
+      } finally {
+        this.queuedRecords -= count;
+      }
     });
   }
 

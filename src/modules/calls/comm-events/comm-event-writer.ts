@@ -225,20 +225,24 @@ export class CommEventWriter
 
   /** Moves the whole buffer to the journal (the database is not keeping up, or is away). */
   private spill(): void {
-    const drafts = [...this.pending.values()].map(toDraft);
+    // The entries are immutable views: turning them into journal lines waits for the journal's turn,
+    // off the bus handler that overflowed.
+    const entries = [...this.pending.values()];
     this.pending.clear();
-    this.spilled += drafts.length;
+    this.spilled += entries.length;
     this.logger.warn(
-      { records: drafts.length, journaled: this.journal.records + drafts.length },
+      { records: entries.length, journaled: this.journal.records + entries.length },
       'CommEvent buffer full: spilling it to the journal',
     );
-    this.journal.append(drafts).catch((e: unknown) => {
-      // The disk refused too: nothing else can hold them.
-      this.logger.error(
-        { err: e, records: drafts.length },
-        'Could not write the CommEvent journal: records lost',
-      );
-    });
+    this.journal
+      .append(entries.length, () => entries.map(toDraft))
+      .catch((e: unknown) => {
+        // The disk refused too: nothing else can hold them.
+        this.logger.error(
+          { err: e, records: entries.length },
+          'Could not write the CommEvent journal: records lost',
+        );
+      });
     this.updateGauges();
   }
 
