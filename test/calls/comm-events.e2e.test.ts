@@ -229,6 +229,20 @@ describe('CommEvents from the recordings (simulator -> AMI -> tracker -> Postgre
       expect(bad.status).toBe(400);
     });
 
+    it('documents its routes in the OpenAPI document', async () => {
+      const doc = (await (await app.api('/docs-json')).json()) as { paths: Record<string, unknown> };
+      expect(Object.keys(doc.paths)).toEqual(
+        expect.arrayContaining([
+          '/api/v1/comm-events',
+          '/api/v1/comm-events/{id}',
+          '/api/v1/comm-events/{id}/recording',
+          '/api/v1/live/calls',
+          '/api/v1/live/queues',
+          '/api/v1/live/agents',
+        ]),
+      );
+    });
+
     it('counts what it wrote on /metrics and reports on /health', async () => {
       const text = await (await app.api('/metrics')).text();
       const complete = /^switchboard_comm_events_written_total\{status="complete"\} (\d+)$/m.exec(text);
