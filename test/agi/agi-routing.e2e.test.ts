@@ -27,8 +27,8 @@ async function call(
   return { status: res.status, body: text.startsWith('{') || text.startsWith('[') ? JSON.parse(text) : text };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies, read field by field
 async function ok(app: TestApp, method: string, path: string, json?: unknown): Promise<any> {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   const r = await call(app, method, path, json);
   if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;

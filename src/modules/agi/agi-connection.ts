@@ -54,6 +54,7 @@ export class AgiConnection {
   private readonly session: AgiSession;
   private request: AgiRequest | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private closeTimer: NodeJS.Timeout | undefined;
   private done = false;
   private readonly acceptedAt = performance.now();
 
@@ -79,6 +80,7 @@ export class AgiConnection {
       this.finish('closed', `socket error: ${err.message}`);
     });
     this.socket.on('close', () => {
+      clearTimeout(this.closeTimer);
       this.closeSession();
       this.finish('closed');
     });
@@ -113,7 +115,14 @@ export class AgiConnection {
   }
 
   private async serve(request: AgiRequest, started: number): Promise<void> {
-    const answer = await this.options.answer(request, this.acceptedAt);
+    let answer: AgiConnectionAnswer;
+    try {
+      answer = await this.options.answer(request, this.acceptedAt);
+    } catch (e) {
+      // never expected (the server turns failures into fallbacks), but never an unhandled rejection
+      this.finish('error', `no answer: ${(e as Error).message}`);
+      return;
+    }
     try {
       for (const [name, value] of answer.variables) {
         if (this.done) return;
@@ -169,7 +178,7 @@ export class AgiConnection {
     const graceful = problem === undefined && outcome !== 'closed';
     if (graceful) {
       this.socket.end();
-      setTimeout(() => this.socket.destroy(), this.options.silenceTimeoutMs).unref();
+      this.closeTimer = setTimeout(() => this.socket.destroy(), this.options.silenceTimeoutMs).unref();
     } else {
       this.socket.destroy();
     }
