@@ -33,4 +33,35 @@ describe('loadConfig', () => {
     expect(problems).not.toMatch(/short/); // secrets are never echoed
     expect((error as ConfigError).problems).toHaveLength(5);
   });
+
+  it('reads the phone and FastAGI settings, with their defaults', () => {
+    expect(loadConfig({})).toMatchObject({
+      phone: { defaultCountry: 'RU', matchDigits: 10 },
+      agi: { host: '127.0.0.1', port: 4573, deadlineMs: 300, maxConnections: 200, headerTimeoutMs: 2000 },
+    });
+    const c = loadConfig({
+      DEFAULT_COUNTRY: 'de',
+      PHONE_MATCH_DIGITS: '9',
+      AGI_PORT: '0',
+      AGI_DEADLINE_MS: '150',
+    });
+    expect(c.phone).toEqual({ defaultCountry: 'DE', matchDigits: 9 });
+    expect(c.agi).toMatchObject({ port: 0, deadlineMs: 150 });
+    let error: unknown;
+    try {
+      loadConfig({
+        DEFAULT_COUNTRY: 'XX',
+        PHONE_MATCH_DIGITS: '3',
+        AGI_DEADLINE_MS: '5',
+        AGI_MAX_CONNECTIONS: '0',
+      });
+    } catch (e) {
+      error = e;
+    }
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/DEFAULT_COUNTRY must be a two-letter country code/);
+    expect(problems).toMatch(/PHONE_MATCH_DIGITS/);
+    expect(problems).toMatch(/AGI_DEADLINE_MS/);
+    expect(problems).toMatch(/AGI_MAX_CONNECTIONS/);
+  });
 });
