@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { typeOrmOptions } from '../../src/database/typeorm-options.js';
 import { lookupKeys } from '../../src/modules/contacts/contact-phone-keys.js';
-import { buildLookupQuery } from '../../src/modules/contacts/contacts.repository.js';
+import { buildBestMatchesQuery, buildLookupQuery } from '../../src/modules/contacts/contacts.repository.js';
 import { createTestDatabase } from '../support/test-database.js';
 
 interface PlanNode {
@@ -118,4 +118,34 @@ describe('contact lookup query plan (100,000 contacts, 200,000 numbers)', () => 
       }
     },
   );
+
+  it.each(modes)('matches a batch of 200 numbers in one statement by index probes (%s)', async (mode) => {
+    const numbers = Array.from({ length: 200 }, (_, i) =>
+      i % 4 === 0
+        ? `8 916 ${String(i * 37 + 1).padStart(7, '0')}`
+        : i % 4 === 1
+          ? `0044 ${String(i * 41).padStart(10, '0')}`
+          : i % 4 === 2
+            ? '1001'
+            : `+7 999 ${String(i).padStart(7, '0')}`,
+    );
+    const keys = numbers.map((n) => lookupKeys(n, 'RU', 10)!);
+    const { sql, params } = buildBestMatchesQuery(keys);
+    const runner = ds.createQueryRunner();
+    try {
+      await runner.query(`SET plan_cache_mode = ${mode}`);
+      const [{ 'QUERY PLAN': explained }] = (await runner.query(`EXPLAIN (FORMAT JSON) ${sql}`, params)) as {
+        'QUERY PLAN': { Plan: PlanNode }[];
+      }[];
+      const rows = (await runner.query(sql, params)) as { i: string }[];
+      await runner.query('RESET plan_cache_mode');
+      const all = nodes(explained[0].Plan);
+      expect(all.filter((n) => n['Node Type'] === 'Seq Scan').map((n) => n['Relation Name'])).toEqual([]);
+      expect(all.some((n) => n['Index Name'] === 'ix_contact_phones_digits_reversed')).toBe(true);
+      // mobiles (50) and foreign numbers (odd ones, 50) exist; the extension and +7 999 ones do not
+      expect(rows).toHaveLength(100);
+    } finally {
+      await runner.release();
+    }
+  });
 });

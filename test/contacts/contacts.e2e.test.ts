@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ContactsService } from '../../src/modules/contacts/contacts.service.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 interface Contact {
@@ -176,6 +177,15 @@ describe('contacts REST (real Postgres)', () => {
     expect(body.e164).toBe('+79031112233');
     expect(await lookup('anonymous1')).toEqual([]); // one digit: matches on all its digits only
     expect((await app.api('/api/v1/contacts/lookup?number=anonymous')).status).toBe(400);
+  });
+
+  it('gives other modules the best contact of many numbers in one call', async () => {
+    const best = await app.app
+      .get(ContactsService)
+      .bestMatches(['89031112233', '+7 903 111-22-33', '+79990000000', 'anonymous', '+49 89 031112233']);
+    expect([...best.keys()].sort()).toEqual(['+49 89 031112233', '+7 903 111-22-33', '89031112233']);
+    expect(best.get('89031112233')).toMatchObject({ displayName: 'Smirnov & Co', match: 'e164' }); // same order as lookup
+    expect(best.get('+49 89 031112233')).toMatchObject({ displayName: 'Munich office', match: 'e164' });
   });
 
   it('matches an extension on all its digits, never as a suffix', async () => {

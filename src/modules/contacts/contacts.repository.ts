@@ -126,6 +126,41 @@ LIMIT $${lim}`;
   return { sql, params, name };
 }
 
+/**
+ * The best match of each of several numbers in one statement: a LATERAL probe per number, each
+ * the single-number lookup's conditions and ranking with LIMIT 1 (so each is an index probe).
+ * Exported so that the plan test EXPLAINs exactly what runs.
+ */
+export function buildBestMatchesQuery(keys: readonly LookupKeys[]): { sql: string; params: unknown[] } {
+  // The contact's updated_at comes by primary key per candidate (a subplan), and the contact once
+  // for the winner: a plain join here lets the planner hash all contacts for every probe.
+  const sql = `SELECT k.i, m.rank, m.number, m.type, m.e164,
+  c.id, c.display_name, c.kind, c.company, c.external_ref, c.profile_url, c.responsible_user_id
+FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[])
+  WITH ORDINALITY AS k(e164, digits, reversed, suffix_from, suffix_to, i)
+CROSS JOIN LATERAL (
+  SELECT p.contact_id, p.number, p.type, p.e164,
+    CASE WHEN p.e164 = k.e164 THEN 0 WHEN p.digits = k.digits THEN 1 ELSE 2 END AS rank
+  FROM contact_phones p
+  WHERE p.e164 = k.e164
+    OR (k.suffix_from IS NOT NULL AND p.digits_reversed >= k.suffix_from AND p.digits_reversed < k.suffix_to)
+    OR (k.suffix_from IS NULL AND p.digits_reversed = k.reversed)
+  ORDER BY rank, (SELECT u.updated_at FROM contacts u WHERE u.id = p.contact_id) DESC, p.contact_id, p.position
+  LIMIT 1
+) m
+JOIN contacts c ON c.id = m.contact_id`;
+  return {
+    sql,
+    params: [
+      keys.map((k) => k.e164 ?? null),
+      keys.map((k) => k.digits),
+      keys.map((k) => k.digitsReversed),
+      keys.map((k) => k.suffixFrom ?? null),
+      keys.map((k) => k.suffixTo ?? null),
+    ],
+  };
+}
+
 /** Every SQL statement on contacts and their numbers. */
 @Injectable()
 export class ContactsRepository {
@@ -157,6 +192,37 @@ export class ContactsRepository {
       profileUrl: r.profile_url,
       responsibleUserId: r.responsible_user_id,
     }));
+  }
+
+  /** The best match of each key (by its position), absent when none; one statement. */
+  async bestMatches(keys: readonly LookupKeys[]): Promise<Map<number, ContactMatch>> {
+    const out = new Map<number, ContactMatch>();
+    if (keys.length === 0) return out;
+    const { sql, params } = buildBestMatchesQuery(keys);
+    const pool = (this.ds.driver as unknown as { master: pg.Pool }).master;
+    const { rows } = await pool.query<
+      Omit<ContactRow, 'created_at' | 'updated_at'> & {
+        i: string;
+        rank: number;
+        number: string;
+        type: string | null;
+        e164: string | null;
+      }
+    >({ name: 'contact-best-matches', text: sql, values: params });
+    for (const r of rows) {
+      out.set(Number(r.i) - 1, {
+        match: RANK_KIND[r.rank],
+        phone: { number: r.number, type: r.type, e164: r.e164 },
+        contactId: r.id,
+        displayName: r.display_name,
+        kind: r.kind,
+        company: r.company,
+        externalRef: r.external_ref,
+        profileUrl: r.profile_url,
+        responsibleUserId: r.responsible_user_id,
+      });
+    }
+    return out;
   }
 
   async findById(id: string): Promise<ContactRecord | undefined> {

@@ -29,6 +29,8 @@ import {
 const BULK_CHUNK = 1000;
 /** Bulk items checked between two turns of the event loop. */
 const YIELD_EVERY = 100;
+/** Most distinct numbers in one bestMatches() call. */
+export const MAX_BATCH_NUMBERS = 1000;
 /** Most candidates a lookup returns. */
 export const MAX_LOOKUP_CANDIDATES = 100;
 
@@ -61,6 +63,30 @@ export class ContactsService {
     if (!keys) return [];
     const limit = Math.min(Math.max(1, options.limit ?? 20), MAX_LOOKUP_CANDIDATES);
     return this.repo.lookup(keys, limit);
+  }
+
+  /**
+   * The best contact of each number (the first candidate `lookup` would give), for matching many
+   * numbers at once (communication events): one statement for the batch. Numbers without a match,
+   * or without digits, are absent from the map. At most MAX_BATCH_NUMBERS distinct numbers.
+   */
+  async bestMatches(numbers: readonly string[]): Promise<Map<string, ContactMatch>> {
+    const distinct = [...new Set(numbers)];
+    if (distinct.length > MAX_BATCH_NUMBERS) {
+      throw new AppError(ErrorCode.VALIDATION_FAILED, `At most ${MAX_BATCH_NUMBERS} numbers per batch`);
+    }
+    const asked: string[] = [];
+    const keys: LookupKeys[] = [];
+    for (const n of distinct) {
+      const k = this.keysOf(n);
+      if (!k) continue;
+      asked.push(n);
+      keys.push(k);
+    }
+    const byIndex = await this.repo.bestMatches(keys);
+    const out = new Map<string, ContactMatch>();
+    for (const [i, m] of byIndex) out.set(asked[i], m);
+    return out;
   }
 
   async get(id: string): Promise<ContactRecord> {
