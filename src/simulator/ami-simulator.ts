@@ -85,7 +85,7 @@ const noop = (): void => {};
 const SILENT: AmiSimulatorLogger = { info: noop, warn: noop, debug: noop };
 
 /** The repo's fixture directory, found by walking up from this file (src/ under ts-jest, dist/src/ when built). */
-function defaultFixturesDir(): string | undefined {
+export function defaultFixturesDir(): string | undefined {
   let dir = import.meta.dirname;
   for (let i = 0; i < 6; i++) {
     const candidate = join(dir, 'test', 'fixtures', 'asterisk-22');
