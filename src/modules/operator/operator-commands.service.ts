@@ -7,6 +7,7 @@ import { AmiGatewayService } from '../ami/ami-gateway.service.js';
 import type { Principal } from '../auth/principal.js';
 import { isExtensionNumber } from '../calls/tracker/index.js';
 import { PbxService } from '../pbx/pbx.service.js';
+import { AgentStatusService } from './agent-status.service.js';
 import { DIAL_ID_VARIABLE, OperatorEventsService } from './operator-events.service.js';
 import { parseCallId } from './operator-call-id.js';
 import { OperatorPorts } from './ports/operator-ports.service.js';
@@ -54,6 +55,7 @@ export class OperatorCommandsService {
 
   constructor(
     private readonly events: OperatorEventsService,
+    private readonly agents: AgentStatusService,
     private readonly ports: OperatorPorts,
     private readonly gateway: AmiGatewayService,
     private readonly pbxes: PbxService,
@@ -192,9 +194,9 @@ export class OperatorCommandsService {
     reason: string | undefined,
   ): Promise<{ agent: AgentStatus }> {
     await this.ports.directory.setPaused(actor.principal, actor.userId, paused, reason);
+    this.agents.forget(actor.userId);
     this.events.agentStatusChanged(actor.userId);
-    const displayName = actor.principal.kind === 'user' ? actor.principal.displayName : null;
-    return { agent: await this.events.agentStatus(actor.userId, displayName) };
+    return { agent: await this.agents.status(actor.userId) };
   }
 
   /** The operator's phone on the call's PBX, when one of its channels is in the call. */

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type {
-  AgentStatus,
   CallAnswered,
   CallbackTask,
   DialProgress,
@@ -14,6 +13,7 @@ import { AmiGatewayService } from '../ami/ami-gateway.service.js';
 import type { CallBusEvent } from '../calls/call-events.bus.js';
 import type { LiveCall, QueueState } from '../calls/tracker/index.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { AgentStatusService } from './agent-status.service.js';
 import { CallbacksService } from './callbacks/callbacks.service.js';
 import { CallChannels } from './call-channels.js';
 import { DialTracker, originateReasonText } from './dial-tracker.js';
@@ -28,8 +28,11 @@ import { CALL_CLAIMS, type CallClaims } from './state/call-claims.js';
 import { KeyedChain } from './state/keyed-chain.js';
 import { TtlCache } from './state/ttl-cache.js';
 
-/** queue:stats and agent:status change with every call: each is sent at most this often per queue / user. */
-const QUEUE_STATS_COALESCE_MS = 500;
+/**
+ * queue:stats and agent:status change with every call: each is sent at most this often per queue /
+ * user (a queue's figures go to every member, one write per member socket).
+ */
+const QUEUE_STATS_COALESCE_MS = 2_000;
 const AGENT_STATUS_COALESCE_MS = 250;
 /** How long call:ended waits for the CommEvent row (the calls module writes in batches). */
 const COMM_EVENT_WAIT_MS = 3_000;
@@ -54,11 +57,13 @@ export class OperatorEventsService implements OnApplicationShutdown {
   private readonly chain = new KeyedChain();
   /** A phone nobody owns yet may be given to someone any moment: "nobody" is not kept. */
   private readonly userOfExtension = new TtlCache<string | null>(30_000, 50_000, Date.now, 0);
-  private readonly supervisorsOf = new TtlCache<string[]>(10_000, 50_000);
+  private readonly supervisorsOf = new TtlCache<string[]>(60_000, 50_000);
   /** Calls whose answer already closed the caller's call-back tasks. */
   private readonly callbacksClosed = new Set<string>();
   private readonly pendingQueueStats = new Map<string, { pbxId: string; queue: QueueState }>();
+  private readonly lastQueueFigures = new Map<string, string>();
   private readonly pendingAgentStatus = new Set<string>();
+
   private queueTimer: NodeJS.Timeout | undefined;
   private agentTimer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void)[] = [];
@@ -69,6 +74,7 @@ export class OperatorEventsService implements OnApplicationShutdown {
     private readonly publisher: OperatorPublisher,
     private readonly popups: PopupService,
     private readonly callbacks: CallbacksService,
+    private readonly agents: AgentStatusService,
     private readonly gateway: AmiGatewayService,
     private readonly config: AppConfig,
     @Inject(CALL_CLAIMS) private readonly claims: CallClaims,
@@ -132,15 +138,21 @@ export class OperatorEventsService implements OnApplicationShutdown {
       bus.on(type, fn as never);
       this.unsubscribe.push(() => bus.off(type, fn as never));
     };
+    // A queued caller rings agents next: their popup's contacts and history are looked up now.
+    on('call.queued', (e: CallBusEvent<'call.queued'>) => this.popups.prefetch(e.call));
     on('call.offered', (e: CallBusEvent<'call.offered'>) => this.onOffered(e));
     on('call.offer-ended', (e: CallBusEvent<'call.offer-ended'>) => this.onOfferEnded(e));
     on('call.answered', (e: CallBusEvent<'call.answered'>) => this.onAnswered(e));
     on('call.transferred', (e: CallBusEvent<'call.transferred'>) => this.onTransferred(e));
     on('call.ended', (e: CallBusEvent<'call.ended'>) => this.onEnded(e));
-    on('member.status', (e: CallBusEvent<'member.status'>) => this.agentChanged(e.pbxId, e.member.extension));
-    on('extension.state', (e: CallBusEvent<'extension.state'>) =>
-      this.agentChanged(e.pbxId, e.ext.extension),
-    );
+    on('member.status', (e: CallBusEvent<'member.status'>) => {
+      this.agents.onMember(e.pbxId, e.member);
+      this.agentChanged(e.pbxId, e.member.extension);
+    });
+    on('extension.state', (e: CallBusEvent<'extension.state'>) => {
+      this.agents.onPresence(e.pbxId, e.ext);
+      this.agentChanged(e.pbxId, e.ext.extension);
+    });
     on('queue.stats', (e: CallBusEvent<'queue.stats'>) => this.queueChanged(e.pbxId, e.queue));
   }
 
@@ -419,8 +431,13 @@ export class OperatorEventsService implements OnApplicationShutdown {
       const users = [...this.pendingAgentStatus];
       this.pendingAgentStatus.clear();
       for (const u of users) {
-        void this.agentStatus(u)
-          .then(async (status) => this.publisher.publish(await this.agentAudience(u), 'agent:status', status))
+        void this.agents
+          .status(u)
+          .then(async (status) => {
+            if (this.agents.changed(status)) {
+              await this.publisher.publish(await this.agentAudience(u), 'agent:status', status);
+            }
+          })
           .catch((e: unknown) => this.logger.warn({ err: e, userId: u }, 'Could not publish agent status'));
       }
     }, AGENT_STATUS_COALESCE_MS);
@@ -433,48 +450,23 @@ export class OperatorEventsService implements OnApplicationShutdown {
       const all = [...this.pendingQueueStats.values()];
       this.pendingQueueStats.clear();
       for (const { pbxId: p, queue: q } of all) {
+        const key = `${p}\n${q.queue}`;
+        // Browsers count the longest wait up themselves (oldestWaitingSince): only real changes go out.
+        const figures = `${q.callersWaiting} ${q.oldestWaitingSince?.getTime()} ${q.completed} ${q.abandoned}`;
+        if (this.lastQueueFigures.get(key) === figures) continue;
+        if (this.lastQueueFigures.size >= 10_000) this.lastQueueFigures.clear();
+        this.lastQueueFigures.set(key, figures);
         const users = this.publisher.localUsersIn(rooms.queue(p, q.queue));
         if (users.size > 0) void this.publisher.publish(users, 'queue:stats', queueStats(p, q));
       }
     }, QUEUE_STATS_COALESCE_MS);
   }
 
-  async agentStatus(userId: string, displayName: string | null = null): Promise<AgentStatus> {
-    const [groups, peer] = await Promise.all([
-      this.ports.directory.groupsOfUser(userId),
-      this.ports.directory.peerOfUser(userId).catch(() => null),
-    ]);
-    const loggedIn = groups.filter((g) => g.loggedIn);
-    const paused = loggedIn.length > 0 && loggedIn.every((g) => g.paused);
-    const presence = peer
-      ? (this.ports.calls?.extensions().find((e) => e.pbxId === peer.pbxId && e.extension === peer.extension)
-          ?.status ?? null)
-      : null;
-    return {
-      userId,
-      displayName,
-      extension: peer?.extension ?? null,
-      pbxId: peer?.pbxId ?? null,
-      paused,
-      pausedReason: paused ? (loggedIn.find((g) => g.pausedReason)?.pausedReason ?? null) : null,
-      presence,
-      memberships: groups.map((g) => ({
-        groupId: g.groupId,
-        group: g.name,
-        pbxId: g.pbxId,
-        queue: g.queue,
-        role: g.role,
-        loggedIn: g.loggedIn,
-        paused: g.paused,
-        pausedReason: g.pausedReason,
-      })),
-    };
-  }
-
   /** The state a (re)connecting operator starts from. */
   async snapshot(userId: string, displayName: string, gap: boolean): Promise<Snapshot> {
+    this.agents.rememberName(userId, displayName);
     const [agent, peer, callbacks] = await Promise.all([
-      this.agentStatus(userId, displayName),
+      this.agents.status(userId),
       this.ports.directory.peerOfUser(userId).catch(() => null as OperatorPeer | null),
       this.callbacks
         .list({ kind: 'user', role: 'operator', userId, displayName }, { status: 'open', limit: 50 })

@@ -17,6 +17,9 @@ export type OperatorNamespace = Namespace<
   OperatorSocketData
 >;
 
+/** Recipients served per event-loop turn when one event goes to many users. */
+const FAN_OUT_SLICE = 50;
+
 /** What the gateway keeps on each socket (socket.data). */
 export interface OperatorSocketData {
   userId: string;
@@ -57,7 +60,10 @@ export class OperatorPublisher {
   ): Promise<void> {
     const at = new Date();
     const counter = this.published.labels({ event: name });
+    let sent = 0;
     for (const userId of new Set(userIds)) {
+      // A queue's figures go to hundreds of members: let other work (a popup) in between.
+      if (++sent % FAN_OUT_SLICE === 0) await new Promise((r) => setImmediate(r));
       try {
         const event = await this.log.append(userId, name, data, at);
         // A union of event names defeats the typed emit; the payload matches `name` by construction.

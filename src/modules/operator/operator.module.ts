@@ -5,6 +5,7 @@ import { AmiModule } from '../ami/ami.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { ContactsModule } from '../contacts/contacts.module.js';
 import { PbxModule } from '../pbx/pbx.module.js';
+import { AgentStatusService } from './agent-status.service.js';
 import { Callback } from './callbacks/callback.entity.js';
 import { CallbacksController } from './callbacks/callbacks.controller.js';
 import { CallbacksRepository } from './callbacks/callbacks.repository.js';
@@ -51,6 +52,7 @@ const MAX_USERS = 20_000;
     OperatorPorts,
     OperatorPublisher,
     PopupService,
+    AgentStatusService,
     CallbacksRepository,
     CallbacksService,
     OperatorEventsService,

@@ -29,6 +29,11 @@ export function fillProfileUrl(
   return missing ? null : url;
 }
 
+/** The customer's number: the caller of an inbound or internal call, the dialled number of an outbound one. */
+function remoteNumber(call: LiveCall): string | null {
+  return call.direction === 'outbound' ? call.toNumber : call.fromNumber;
+}
+
 /**
  * What an operator's popup shows: the caller, every contact having that number (best first, with
  * its profile link), the queue, how long the caller has waited, and the number's previous calls.
@@ -46,29 +51,23 @@ export class PopupService {
     private readonly config: AppConfig,
   ) {}
 
+  /** Starts the lookups a popup of this call will need (a queued caller rings agents next). */
+  prefetch(call: LiveCall): void {
+    const number = remoteNumber(call);
+    if (!number) return;
+    this.lookups(number).catch(() => undefined);
+  }
+
   async build(pbxId: string, call: LiveCall, leg: AgentLeg, extension: string): Promise<CallOffered> {
-    const number = call.direction === 'outbound' ? call.toNumber : call.fromNumber;
+    const number = remoteNumber(call);
     const [matches, previousCalls] = number
-      ? await Promise.all([
-          this.contactCache
-            .get(number, () => this.contacts.lookup(number, { limit: MAX_CONTACTS }))
-            .catch((e: unknown) => {
-              this.logger.warn(
-                { err: e, pbx: pbxId, linkedid: call.linkedid },
-                'Contact lookup failed: popup without contacts',
-              );
-              return [];
-            }),
-          this.historyCache
-            .get(number, () => this.ports.commEvents.previousCalls(number, MAX_PREVIOUS_CALLS))
-            .catch((e: unknown) => {
-              this.logger.warn(
-                { err: e, pbx: pbxId, linkedid: call.linkedid },
-                'Call history lookup failed: popup without it',
-              );
-              return [];
-            }),
-        ])
+      ? await this.lookups(number).catch((e: unknown) => {
+          this.logger.warn(
+            { err: e, pbx: pbxId, linkedid: call.linkedid },
+            'Contact or history lookup failed: popup without them',
+          );
+          return [[], []] as [ContactMatch[], PreviousCall[]];
+        })
       : [[], []];
     const waitingSince = call.queuedAt ?? call.startedAt;
     return {
@@ -86,6 +85,13 @@ export class PopupService {
       contacts: matches.map((m) => this.card(m, number)),
       previousCalls,
     };
+  }
+
+  private lookups(number: string): Promise<[ContactMatch[], PreviousCall[]]> {
+    return Promise.all([
+      this.contactCache.get(number, () => this.contacts.lookup(number, { limit: MAX_CONTACTS })),
+      this.historyCache.get(number, () => this.ports.commEvents.previousCalls(number, MAX_PREVIOUS_CALLS)),
+    ]);
   }
 
   private card(m: ContactMatch, number: string | null): ContactCard {

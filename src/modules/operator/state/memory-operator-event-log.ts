@@ -8,8 +8,10 @@ import type { LoggedEvent, OperatorEventLog } from './operator-event-log.js';
 interface Stream {
   /** The seq of the last event appended (or the stream's base before any). */
   last: number;
-  /** Ring of the newest events, oldest first. */
-  events: LoggedEvent[];
+  /** Ring of the newest events: slot `seq % perUser` holds the event with that seq. */
+  ring: (LoggedEvent | undefined)[];
+  /** How many of the newest seqs the ring holds (up to perUser). */
+  held: number;
 }
 
 export interface MemoryEventLogOptions {
@@ -51,8 +53,8 @@ export class MemoryOperatorEventLog implements OperatorEventLog {
     const s = this.stream(userId);
     const event = { ...data, seq: ++s.last, at: at.toISOString() } as OperatorEvent<K>;
     if (s.last > this.highWater) this.highWater = s.last;
-    if (s.events.length >= this.opts.perUser) s.events.shift();
-    s.events.push({ name, event } as LoggedEvent);
+    s.ring[s.last % this.opts.perUser] = { name, event } as LoggedEvent;
+    if (s.held < this.opts.perUser) s.held++;
     return Promise.resolve(event);
   }
 
@@ -60,11 +62,11 @@ export class MemoryOperatorEventLog implements OperatorEventLog {
     const s = this.streams.get(userId);
     if (s === undefined || !Number.isSafeInteger(afterSeq) || afterSeq > s.last) return Promise.resolve(null);
     this.touch(userId, s);
-    if (afterSeq === s.last) return Promise.resolve([]);
-    const oldest = s.events.length > 0 ? s.events[0].event.seq : s.last + 1;
+    const oldest = s.last - s.held + 1;
     if (afterSeq + 1 < oldest) return Promise.resolve(null);
-    // seqs are consecutive within the ring: index arithmetic, no search
-    return Promise.resolve(s.events.slice(afterSeq + 1 - oldest));
+    const out: LoggedEvent[] = [];
+    for (let seq = afterSeq + 1; seq <= s.last; seq++) out.push(s.ring[seq % this.opts.perUser]!);
+    return Promise.resolve(out);
   }
 
   lastSeq(userId: string): Promise<number> {
@@ -74,7 +76,7 @@ export class MemoryOperatorEventLog implements OperatorEventLog {
   private stream(userId: string): Stream {
     let s = this.streams.get(userId);
     if (s === undefined) {
-      s = { last: Math.max(this.now(), this.highWater + 1), events: [] };
+      s = { last: Math.max(this.now(), this.highWater + 1), ring: [], held: 0 };
       if (s.last > this.highWater) this.highWater = s.last;
       if (this.streams.size >= this.opts.maxUsers) {
         const lru = this.streams.keys().next().value;
