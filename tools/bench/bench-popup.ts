@@ -102,7 +102,9 @@ async function simulatorProcess(rate: number, seconds: number): Promise<void> {
   // keeps its broadcast private; the bench wraps it on this one instance.
   const target = sim as unknown as { broadcast(text: string, category: number): void };
   const broadcast = target.broadcast.bind(sim);
+  let callsPlaced = 0;
   target.broadcast = (text: string, category: number) => {
+    if (text.startsWith('Event: QueueCallerJoin\r\n')) callsPlaced++;
     if (!text.startsWith('Event: AgentCalled\r\n')) return broadcast(text, category);
     const t0 = now();
     broadcast(text, category);
@@ -133,7 +135,7 @@ async function simulatorProcess(rate: number, seconds: number): Promise<void> {
   };
   process.on('message', (m: SimMessage) => {
     if (m.type === 'play') void sim.play().then(() => process.send!({ type: 'played' }));
-    if (m.type === 'collect') process.send!({ type: 'frames', frames, written });
+    if (m.type === 'collect') process.send!({ type: 'frames', frames, written, callsPlaced });
   });
   process.send!({ type: 'ready', amiPort, barePort });
 }
@@ -376,7 +378,11 @@ async function main(): Promise<void> {
       .join(', ');
     sim.send({ type: 'collect' });
     clients.send({ type: 'collect' });
-    const { frames, written } = await once<{ frames: Frame[]; written: Receipt[] }>(sim, 'frames');
+    const { frames, written, callsPlaced } = await once<{
+      frames: Frame[];
+      written: Receipt[];
+      callsPlaced: number;
+    }>(sim, 'frames');
     const got = await once<{
       app: Receipt[];
       bare: Receipt[];
@@ -394,8 +400,8 @@ async function main(): Promise<void> {
     const dropped = app.missed + got.seqGaps;
     console.log('');
     console.log(
-      `${operators} operators, ${calls} inbound calls in ${seconds} s (${(calls / seconds).toFixed(1)}/s), ` +
-        `${expected.length} AgentCalled frames to operators; ${cpus().length} CPUs, Node ${process.version}, ` +
+      `${operators} operators, ${callsPlaced} inbound calls queued in ${seconds} s (${(callsPlaced / seconds).toFixed(1)}/s), ` +
+        `${calls} of them rang operators (${expected.length} AgentCalled frames); ${cpus().length} CPUs, Node ${process.version}, ` +
         `load average ${load0.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after; app process CPU ` +
         `${((cpu.user + cpu.system) / 1e6 / wallS).toFixed(2)} cores`,
     );
