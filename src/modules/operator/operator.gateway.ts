@@ -25,6 +25,7 @@ import { API_KEY_PREFIX, AuthService } from '../auth/auth.service.js';
 import type { Principal } from '../auth/principal.js';
 import { HealthService } from '../health/health.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { RedisService } from '../redis/redis.service.js';
 import {
   AgentPauseDto,
   AgentUnpauseDto,
@@ -127,6 +128,7 @@ export class OperatorGateway implements OnApplicationBootstrap, OnApplicationShu
     private readonly ports: OperatorPorts,
     @Inject(OPERATOR_EVENT_LOG) private readonly log: OperatorEventLog,
     private readonly health: HealthService,
+    private readonly redis: RedisService,
     metrics: MetricsService,
   ) {
     this.connected = metrics.gauge({
@@ -160,6 +162,9 @@ export class OperatorGateway implements OnApplicationBootstrap, OnApplicationShu
       pingInterval: 10_000,
       pingTimeout: 5_000,
     });
+    // REDIS_URL: rooms span the instances (a popup reaches the user's sockets wherever they are).
+    const adapter = this.redis.socketIoAdapter();
+    if (adapter) this.io.adapter(adapter);
     // Only /operator exists: the default namespace refuses everyone.
     this.io
       .of('/')

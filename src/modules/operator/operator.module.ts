@@ -5,6 +5,10 @@ import { AmiModule } from '../ami/ami.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { ContactsModule } from '../contacts/contacts.module.js';
 import { PbxModule } from '../pbx/pbx.module.js';
+import { RedisCallClaims } from '../redis/redis-call-claims.js';
+import { RedisIdempotencyStore } from '../redis/redis-idempotency-store.js';
+import { RedisOperatorEventLog } from '../redis/redis-operator-event-log.js';
+import { RedisService } from '../redis/redis.service.js';
 import { AgentStatusService } from './agent-status.service.js';
 import { Callback } from './callbacks/callback.entity.js';
 import { CallbacksController } from './callbacks/callbacks.controller.js';
@@ -38,17 +42,29 @@ const MAX_USERS = 20_000;
   imports: [TypeOrmModule.forFeature([Callback]), AuthModule, AmiModule, ContactsModule, PbxModule],
   controllers: [OperatorCallsController, CallbacksController, ConsoleController],
   providers: [
+    // With REDIS_URL the three are shared by the instances (src/modules/redis), with a local fallback.
     {
       provide: OPERATOR_EVENT_LOG,
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) =>
-        new MemoryOperatorEventLog({ perUser: config.operator.replayEvents, maxUsers: MAX_USERS }),
+      inject: [AppConfig, RedisService],
+      useFactory: (config: AppConfig, redis: RedisService) => {
+        const opts = { perUser: config.operator.replayEvents, maxUsers: MAX_USERS };
+        return redis.enabled ? new RedisOperatorEventLog(redis, opts) : new MemoryOperatorEventLog(opts);
+      },
     },
     {
       provide: IDEMPOTENCY_STORE,
-      useFactory: () => new MemoryIdempotencyStore({ ttlMs: 10 * 60_000, maxEntries: 100_000 }),
+      inject: [RedisService],
+      useFactory: (redis: RedisService) => {
+        const opts = { ttlMs: 10 * 60_000, maxEntries: 100_000 };
+        return redis.enabled ? new RedisIdempotencyStore(redis, opts) : new MemoryIdempotencyStore(opts);
+      },
     },
-    { provide: CALL_CLAIMS, useFactory: () => new MemoryCallClaims() },
+    {
+      provide: CALL_CLAIMS,
+      inject: [RedisService],
+      useFactory: (redis: RedisService) =>
+        redis.enabled ? new RedisCallClaims(redis) : new MemoryCallClaims(),
+    },
     OperatorPorts,
     OperatorPublisher,
     PopupService,
