@@ -340,6 +340,7 @@ describe('Operator gateway (/operator) against the PBX simulator', () => {
       const alice = as(lab.alice.token);
       const bob = as(lab.bob.token);
       await Promise.all([alice, bob].map(connected));
+      await Promise.all([alice, bob].map((r) => r.waitFor('snapshot')));
       const linkedid = queueCall.linkedid(++pass);
       const callId = `${lab.pbxId}:${linkedid}`;
       let agentCalls = 0;
@@ -368,6 +369,88 @@ describe('Operator gateway (/operator) against the PBX simulator', () => {
         reason: 'answered-elsewhere',
       });
       rest();
+    });
+
+    it('call:transfer redirects the other party; call:hangup hangs it up; both only for a call the operator is on', async () => {
+      const alice = as(lab.alice.token);
+      const bob = as(lab.bob.token);
+      await Promise.all([alice, bob].map(connected));
+      await Promise.all([alice, bob].map((r) => r.waitFor('snapshot')));
+      const linkedid = queueCall.linkedid(++pass);
+      const callId = `${lab.pbxId}:${linkedid}`;
+      const call = queueCall.cursor(pass);
+      call.until((name) => name === 'AgentConnect'); // Alice took it, as recorded
+      await alice.waitFor('call:answered', (e) => e.callId === callId);
+      // Bob is not on this call: the same answer as for a call that does not exist.
+      expect(
+        await bob.command('call:transfer', { idempotencyKey: `tr-b-${linkedid}`, callId, to: '1003' }),
+      ).toMatchObject({
+        ok: false,
+        error: { code: 'NOT_FOUND' },
+      });
+      const ack = await alice.command('call:transfer', {
+        idempotencyKey: `tr-a-${linkedid}`,
+        callId,
+        to: '1003',
+      });
+      expect(ack).toEqual({ ok: true, callId, to: '1003' });
+      const redirect = lab.sim.actionsReceived
+        .filter((a) => header(a, 'action')?.toLowerCase() === 'redirect')
+        .at(-1)!;
+      expect(redirect.headers).toMatchObject({ context: 'phones', exten: '1003', priority: '1' });
+      expect(redirect.headers.channel).toMatch(/^Local\/74951234567@incoming-[0-9a-f]{8};2$/);
+      const outside = await alice.command('call:transfer', {
+        idempotencyKey: `tr-x-${linkedid}`,
+        callId,
+        to: '8 495 111-22-33',
+      });
+      expect(outside).toMatchObject({ ok: true, to: '84951112233' });
+      expect(
+        lab.sim.actionsReceived.filter((a) => header(a, 'action')?.toLowerCase() === 'redirect').at(-1)!
+          .headers,
+      ).toMatchObject({
+        context: 'outbound',
+        exten: '84951112233',
+      });
+      const hung = await alice.command('call:hangup', { idempotencyKey: `hu-a-${linkedid}`, callId });
+      expect(hung).toEqual({ ok: true, callId });
+      expect(
+        lab.sim.actionsReceived.filter((a) => header(a, 'action')?.toLowerCase() === 'hangup').at(-1)!
+          .headers,
+      ).toMatchObject({
+        channel: redirect.headers.channel,
+      });
+      call.until();
+    });
+
+    it('RECORD_OUT_CALLS: the click-to-call is recorded once the operator’s phone answers (MixMonitor)', async () => {
+      const config = lab.app.app.get(AppConfig);
+      config.operator.recordOutCalls = true;
+      try {
+        const carol = as(lab.carol.token);
+        await connected(carol);
+        const ack = await carol.command<{ ok: boolean; dialId: string }>('call:dial', {
+          idempotencyKey: 'dial-rec-0001',
+          number: '84951112233',
+        });
+        expect(ack.ok).toBe(true);
+        const originate = originates().at(-1)!;
+        expect(originate.headers.variable).toEqual(
+          expect.arrayContaining(['CRM_RECORD=1', `CRM_DIAL_ID=${ack.dialId}`]),
+        );
+        const mix = await until('MixMonitor', () =>
+          lab.sim.actionsReceived.find((a) => header(a, 'action')?.toLowerCase() === 'mixmonitor'),
+        );
+        expect(mix.headers).toMatchObject({ options: 'b' });
+        expect(mix.headers.channel).toMatch(/^Local\/1003@phones-[0-9a-f]{8};1$/);
+        await carol.waitFor(
+          'dial:progress',
+          (e) => e.dialId === ack.dialId && e.state === 'answered',
+          20_000,
+        );
+      } finally {
+        config.operator.recordOutCalls = false;
+      }
     });
 
     it('REST: click-to-call for an operator with the CRM’s service key, idempotent by header', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import type { OperatorEvent, SequencedEventName } from '../../src/client/operator-protocol.js';
 import { AmiGatewayService } from '../../src/modules/ami/ami-gateway.service.js';
+import { OperatorPorts } from '../../src/modules/operator/ports/operator-ports.service.js';
 import { header } from '../../src/protocol/ami/ami-message.js';
 import { loadRecording, rewriteEvent, type AmiRecording } from '../../src/simulator/ami-recording.js';
 import { AmiSimulator } from '../../src/simulator/ami-simulator.js';
@@ -110,6 +111,14 @@ export async function startOperatorLab(env: Record<string, string> = {}): Promis
     const c = await call(app, 'POST', '/api/v1/contacts', contact);
     if (c.status !== 201) throw new Error(`contact: ${JSON.stringify(c.body)}`);
   }
+  // The calls module's extension -> user port keeps "no such phone" for a few seconds (phones were
+  // looked up when the PBX listed its queues, before they existed): wait until it sees them.
+  const ports = app.app.get(OperatorPorts);
+  const phones = ['1001', '1002', '1003'].map((extension) => ({ pbxId, extension }));
+  await until(
+    'the directory to know the phones',
+    async () => (await ports.directory.usersByExtension(phones)).size === 3,
+  );
   return {
     app,
     sim,

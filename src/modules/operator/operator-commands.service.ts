@@ -199,7 +199,7 @@ export class OperatorCommandsService {
     return { agent: await this.agents.status(actor.userId) };
   }
 
-  /** The operator's phone on the call's PBX, when one of its channels is in the call. */
+  /** The operator's phone on the call's PBX, when the operator is on the call. */
   private async onCall(
     actor: CommandActor,
     pbxId: string,
@@ -207,7 +207,18 @@ export class OperatorCommandsService {
     callId: string,
   ): Promise<OperatorPeer> {
     const peer = await this.peer(actor.userId, pbxId);
-    if (peer && this.events.channelsOf(pbxId).agentChannels(linkedid, peer.extension).length > 0) return peer;
+    // On it: the agent who took it (or placed it), or the operator whose click-to-call it is; a
+    // phone that only rang is not. And one of the phone's channels is still in the call.
+    const call = this.ports.calls
+      ?.trackerOf(pbxId)
+      ?.liveCalls()
+      .find((c) => c.linkedid === linkedid);
+    const theirs =
+      call !== undefined &&
+      peer !== null &&
+      (call.agentExtension === peer.extension || call.variables.CRM_USER_ID === actor.userId);
+    if (theirs && this.events.channelsOf(pbxId).agentChannels(linkedid, peer.extension).length > 0)
+      return peer;
     // Not (or no longer) on it: the same answer whether the call exists or not.
     throw AppError.notFound('Call', `${callId} (you are not on it)`);
   }
