@@ -72,7 +72,7 @@ ${body([...downQueries].reverse())}
       /^(import type \{ MigrationInterface \} from 'typeorm';\n)/m,
       `$1import { ${cls} } from './${file}.js';\n`,
     );
-    index = index.replace(/\];\s*$/, `, ${cls}];\n`);
+    index = index.replace(/,?\s*\];\s*$/, `, ${cls}];\n`); // prettier may have left a trailing comma
     writeFileSync(indexPath, index);
     console.log(
       `Wrote migrations/${file}.ts (${upQueries.length} statements) and listed it in migrations/index.ts`,
