@@ -115,6 +115,8 @@ describe('CommEvent upsert (real PostgreSQL)', () => {
       await repo.upsert([row('idem.1', 'in_progress')]);
       await repo.upsert([row('idem.1', 'complete', { talkSeconds: 99, note: 'replayed' })]);
     }
+    // a replay saves nothing, and says so
+    expect(await repo.upsert([row('idem.1', 'complete')])).toEqual([]);
     const rows = await read('idem.1');
     expect(rows).toHaveLength(1);
     expect(rows[0]).toEqual(first); // same id, same facts, same updated_at: a complete row is never rewritten
@@ -126,6 +128,25 @@ describe('CommEvent upsert (real PostgreSQL)', () => {
     });
     expect(rows[0].legs).toEqual(row('x', 'complete').legs);
     expect(rows[0].variables).toEqual({ CRM_COMM_EVENT: 'ce-42' });
+  });
+
+  it('answers the rows it inserted or moved forward, with their ids', async () => {
+    const first = await repo.upsert([row('ret.1', 'entered'), row('ret.2', 'complete')]);
+    expect(first.map((r) => [r.linkedid, r.status]).sort()).toEqual([
+      ['ret.1', 'entered'],
+      ['ret.2', 'complete'],
+    ]);
+    const next = await repo.upsert([row('ret.1', 'in_progress'), row('ret.2', 'complete')]);
+    expect(next).toEqual([
+      {
+        id: first.find((r) => r.linkedid === 'ret.1')!.id,
+        pbxId: PBX,
+        linkedid: 'ret.1',
+        status: 'in_progress',
+      },
+    ]);
+    expect(await repo.idOf(PBX, 'ret.2')).toBe(first.find((r) => r.linkedid === 'ret.2')!.id);
+    expect(await repo.idOf(PBX, 'nope')).toBeUndefined();
   });
 
   it('writes many calls in one statement', async () => {

@@ -3,6 +3,8 @@
  * back as CommEvents through GET /api/v1/comm-events: the facts the fixtures README lists.
  */
 import { join } from 'node:path';
+import { CallEventsBus, type CommEventSavedEvent } from '../../src/modules/calls/call-events.bus.js';
+import { CommEventsService } from '../../src/modules/calls/comm-events/comm-events.service.js';
 import { AmiSimulator } from '../../src/simulator/ami-simulator.js';
 import { addPbx, type CallsApp, completeCalls, FIXTURES, startCallsApp, until } from './support/calls-app.js';
 
@@ -93,8 +95,18 @@ describe('CommEvents from the recordings (simulator -> AMI -> tracker -> Postgre
   });
 
   it('click-to-call: outbound by Alice to 84951112233, answered, tied to the Originate c2c-1', async () => {
+    const saved: CommEventSavedEvent[] = [];
+    app.app.get(CallEventsBus).on('comm-event.saved', (e) => saved.push(e));
     const pbx = await replay('click-to-call.ami', 'c2c');
     const [ce] = await completeCalls(app, pbx, 1);
+    // other modules learn the row's id from the bus, and can read it by the call's key
+    const mine = saved.filter((e) => e.pbxId === pbx);
+    expect(mine.map((e) => e.id)).toEqual(mine.map(() => ce.id));
+    expect(mine.at(-1)).toMatchObject({ linkedid: ce.linkedid, status: 'complete' });
+    expect(await app.app.get(CommEventsService).findByLinkedid(pbx, ce.linkedid)).toMatchObject({
+      id: ce.id,
+      originateActionId: 'c2c-1',
+    });
     expect(ce).toMatchObject({
       direction: 'outbound',
       outcome: 'answered',

@@ -82,7 +82,39 @@ function startSimulator(): Promise<{ port: number; stop(): void; done: Promise<s
   });
 }
 
+/**
+ * The lab's agents as users with their phones (directory peers), as a call center has them, so the
+ * writer resolves who took each call. The replay starts when the events session logs in, which
+ * happens while this runs: the first calls may be written before the phones exist (harmless).
+ */
+async function addAgents(url: string, key: string): Promise<void> {
+  const call = async (path: string, method: string, json?: unknown) => {
+    const res = await fetch(url + path, {
+      method,
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      body: json === undefined ? undefined : JSON.stringify(json),
+    });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as { id: string; name?: string }[] & { id: string };
+  };
+  const pbx = (await call('/api/v1/pbxes', 'GET')).find((p) => p.name === 'default')!.id;
+  for (const [ext, name] of [
+    ['1001', 'Alice Agent'],
+    ['1002', 'Bob Agent'],
+    ['1003', 'Carol Agent'],
+  ]) {
+    const user = await call('/api/v1/users', 'POST', { displayName: name, role: 'operator' });
+    await call('/api/v1/peers', 'POST', {
+      userId: user.id,
+      pbxId: pbx,
+      extension: ext,
+      dialInterface: `Local/${ext}@phones/n`,
+    });
+  }
+}
+
 async function main(): Promise<void> {
+  const adminKey = `sbk_bench_${randomBytes(16).toString('hex')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-calls-'));
   chmodSync(dataDir, 0o755); // as root, the embedded server runs as the postgres user, who must reach it
   const db = await scratchDatabase();
@@ -99,6 +131,7 @@ async function main(): Promise<void> {
     AGI_PORT: '0',
     EMBEDDED_SIMULATOR: 'off',
     OPENAPI_ENABLED: 'false',
+    ADMIN_API_KEY: adminKey,
   });
 
   let events = 0;
@@ -111,6 +144,7 @@ async function main(): Promise<void> {
   const app = await startApp(config);
   let exitCode = 0;
   try {
+    await addAgents(app.url, adminKey);
     app.app.get(AmiGatewayService).on('event', () => {
       const now = performance.now();
       if (events++ === 0) {
@@ -144,6 +178,11 @@ async function main(): Promise<void> {
       `SELECT outcome, count(*)::int AS n FROM comm_events GROUP BY outcome ORDER BY outcome`,
     )) as { outcome: string; n: number }[];
     const total = (await ds.query(`SELECT count(*)::int AS n FROM comm_events`)) as { n: number }[];
+    const withAgent = (
+      (await ds.query(
+        `SELECT count(*)::int AS n FROM comm_events WHERE outcome = 'answered' AND agent_user_id IS NOT NULL`,
+      )) as { n: number }[]
+    )[0].n;
     const seconds = (endedAt - firstEventAt) / 1000;
     const eventSeconds = (lastEventAt - firstEventAt) / 1000;
     const answered = outcomes.find((o) => o.outcome === 'answered')?.n ?? 0;
@@ -170,7 +209,9 @@ async function main(): Promise<void> {
     console.log(
       `  app CPU              ${cpuSeconds.toFixed(2)} s over that time (${Math.round((100 * cpuSeconds) / seconds)}% of one core): ${Math.round(persisted / cpuSeconds)} calls per CPU-second`,
     );
-    console.log(`  outcomes             ${outcomes.map((o) => `${o.outcome ?? 'none'} ${o.n}`).join(', ')}`);
+    console.log(
+      `  outcomes             ${outcomes.map((o) => `${o.outcome ?? 'none'} ${o.n}`).join(', ')}; answered with the agent's user: ${withAgent}`,
+    );
     console.log(
       `  peak RSS (app)       ${(Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 1048576).toFixed(0)} MiB`,
     );

@@ -26,12 +26,25 @@ export interface CallsSyncedEvent {
   readonly streamStartedAt?: Date;
 }
 
-type BusEvents = { [T in CallEventType]: [CallBusEvent<T>] } & { 'calls.synced': [CallsSyncedEvent] };
+/** A CommEvent row was inserted or moved forward (after its batch was committed; never on the AMI path). */
+export interface CommEventSavedEvent {
+  readonly pbxId: string;
+  readonly linkedid: string;
+  /** The row's id (`/api/v1/comm-events/:id`). */
+  readonly id: string;
+  readonly status: 'entered' | 'in_progress' | 'complete';
+}
+
+type BusEvents = { [T in CallEventType]: [CallBusEvent<T>] } & {
+  'calls.synced': [CallsSyncedEvent];
+  'comm-event.saved': [CommEventSavedEvent];
+};
 
 /**
  * The calls module's typed domain events: 'call.started', 'call.queued', 'call.offered',
  * 'call.offer-ended', 'call.answered', 'call.transferred', 'call.ended', 'member.status',
- * 'queue.stats', 'extension.state' (each with its pbxId), and 'calls.synced'.
+ * 'queue.stats', 'extension.state' (each with its pbxId), 'calls.synced', and 'comm-event.saved'
+ * (the CommEvent id of a call, once its row is written).
  *
  * Listeners run synchronously on the AMI read path: keep them to in-memory work and hand anything
  * slow to a queue or a timer. A listener that throws is caught and logged by the publisher, but the

@@ -25,7 +25,7 @@ import {
   supersedes,
 } from './comm-event-draft.js';
 import { CommEventJournal } from './comm-event-journal.js';
-import { type CommEventRow, CommEventsRepository } from './comm-events.repository.js';
+import { type CommEventRow, CommEventsRepository, type SavedRow } from './comm-events.repository.js';
 
 /** A call waiting to be written: the tracker's immutable view, turned into a draft at flush time. */
 interface Pending {
@@ -347,9 +347,9 @@ export class CommEventWriter
     this.updateGauges();
     const end = this.batchSeconds.startTimer();
     try {
-      await this.repo.upsert(await this.rows(drafts));
+      const saved = await this.repo.upsert(await this.rows(drafts));
       end({ outcome: 'ok' });
-      this.wrote(drafts);
+      this.wrote(drafts, saved);
       return true;
     } catch (e) {
       end({ outcome: 'error' });
@@ -374,8 +374,7 @@ export class CommEventWriter
     );
     for (const d of drafts) {
       try {
-        await this.repo.upsert(await this.rows([d]));
-        this.wrote([d]);
+        this.wrote([d], await this.repo.upsert(await this.rows([d])));
       } catch (e) {
         if (!isPermanent(e)) {
           this.failures++;
@@ -392,12 +391,24 @@ export class CommEventWriter
     return true;
   }
 
-  private wrote(drafts: readonly CommEventDraft[]): void {
+  private wrote(drafts: readonly CommEventDraft[], saved: readonly SavedRow[]): void {
     if (this.failures > 0) this.logger.log({ after: this.failures }, 'CommEvent writes recovered');
     this.failures = 0;
     this.lastError = undefined;
     this.written += drafts.length;
     for (const d of drafts) this.writtenTotal.labels({ status: d.status }).inc();
+    for (const r of saved) {
+      try {
+        this.bus.emit('comm-event.saved', {
+          pbxId: r.pbxId,
+          linkedid: r.linkedid,
+          id: r.id,
+          status: r.status,
+        });
+      } catch (e) {
+        this.logger.error({ err: e, linkedid: r.linkedid }, 'A comm-event.saved subscriber threw');
+      }
+    }
   }
 
   /** E.164 forms, agent users and contacts for a batch: one directory query and one contacts query. */

@@ -85,8 +85,16 @@ VALUES ${tuples.join(',\n')}
 ON CONFLICT (pbx_id, linkedid) DO UPDATE SET
   ${UPDATE_SET}
 WHERE comm_events.status <> 'complete'
-  AND NOT (comm_events.status = 'in_progress' AND EXCLUDED.status = 'entered')`;
+  AND NOT (comm_events.status = 'in_progress' AND EXCLUDED.status = 'entered')
+RETURNING id, pbx_id AS "pbxId", linkedid, status`;
   return { sql, params };
+}
+
+export interface SavedRow {
+  id: string;
+  pbxId: string;
+  linkedid: string;
+  status: CallStatus;
 }
 
 /** A comm_events row as the read side sees it. */
@@ -165,10 +173,19 @@ export interface CommEventFilter {
 export class CommEventsRepository {
   constructor(private readonly ds: DataSource) {}
 
-  /** One statement for the whole batch. */
-  async upsert(rows: readonly CommEventRow[]): Promise<void> {
+  /** One statement for the whole batch; answers the rows it inserted or moved forward. */
+  async upsert(rows: readonly CommEventRow[]): Promise<SavedRow[]> {
     const { sql, params } = buildUpsert(rows);
-    await this.ds.query(sql, params);
+    return (await this.ds.query(sql, params)) as SavedRow[];
+  }
+
+  /** The id of a call's row, by the key Asterisk gives it. */
+  async idOf(pbxId: string, linkedid: string): Promise<string | undefined> {
+    const rows = (await this.ds.query(`SELECT id FROM comm_events WHERE pbx_id = $1 AND linkedid = $2`, [
+      pbxId,
+      linkedid,
+    ])) as { id: string }[];
+    return rows[0]?.id;
   }
 
   async list(filter: CommEventFilter, scope?: CommEventScope): Promise<CommEventRecord[]> {

@@ -62,6 +62,16 @@ export class CommEventsService {
     };
   }
 
+  /**
+   * The CommEvent of a call by its Asterisk key, for other modules (no scoping: they decide what
+   * reaches whom). Undefined until the writer has saved it; 'comm-event.saved' on the bus says when.
+   */
+  async findByLinkedid(pbxId: string, linkedid: string): Promise<CommEventDetailDto | undefined> {
+    const id = await this.repo.idOf(pbxId, linkedid);
+    const r = id === undefined ? undefined : await this.repo.get(id);
+    return r && CommEventDetailDto.detail(r);
+  }
+
   async get(p: Principal, id: string): Promise<CommEventDetailDto> {
     return CommEventDetailDto.detail(await this.visible(p, id));
   }
