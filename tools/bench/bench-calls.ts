@@ -2,12 +2,12 @@
  * Calls end to end: AMI events in, CommEvents in PostgreSQL out, through the running app.
  *
  *   npm run bench:calls                              (builds, then runs dist/tools/bench/bench-calls.js)
- *   node dist/tools/bench/bench-calls.js --repeat 100 [--timeout 300]
+ *   node dist/tools/bench/bench-calls.js --repeat 100 [--timeout 300] [--no-agents]
  *
  * The PBX simulator (a child process: `sim-cli`) replays busy-hour-24-calls.ami --repeat times at
  * max speed, each pass with fresh Uniqueids/Linkedids, to Switchboard started in this process with
  * startApp() (PostgreSQL: DATABASE_URL's server in a scratch database, else the embedded one in a
- * temporary directory). The clock starts at the first AMI event the app receives and stops when
+ * temporary directory), once the lab's agents exist as users with phones and the link is up. The clock starts at the first AMI event the app receives and stops when
  * every call is a complete CommEvent (24 per pass, counted in the database every 100 ms). Prints
  * calls persisted per second, AMI events per second and the app process's peak RSS, and exits 1
  * unless every call was persisted with the recording's outcomes (10 answered, 14 abandoned a pass).
@@ -31,6 +31,8 @@ const arg = (name: string, fallback: number): number => {
   return v;
 };
 const repeat = Math.floor(arg('repeat', 100));
+/** Without the agents' users and phones: no agent user to resolve, no operator popups. */
+const withAgents = !args.includes('--no-agents');
 const timeoutMs = arg('timeout', 300) * 1000;
 const CALLS_PER_PASS = 24;
 const expected = CALLS_PER_PASS * repeat;
@@ -60,10 +62,10 @@ async function scratchDatabase(): Promise<{ url?: string; drop(): Promise<void> 
 }
 
 /** sim-cli in a child process; resolves with its port once it listens. */
-function startSimulator(): Promise<{ port: number; stop(): void; done: Promise<string> }> {
+function startSimulator(): Promise<{ port: number; play(): void; stop(): void; done: Promise<string> }> {
   const child = spawn(
     process.execPath,
-    [simCli, '--port', '0', '--trace', trace, '--speed', 'max', '--repeat', String(repeat)],
+    [simCli, '--port', '0', '--trace', trace, '--speed', 'max', '--repeat', String(repeat), '--no-autoplay'],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let out = '';
@@ -74,7 +76,13 @@ function startSimulator(): Promise<{ port: number; stop(): void; done: Promise<s
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       out += chunk;
       const m = /listening on [\d.]+:(\d+)/.exec(out);
-      if (m) resolvePort({ port: Number(m[1]), stop: () => child.kill('SIGTERM'), done });
+      if (m)
+        resolvePort({
+          port: Number(m[1]),
+          play: () => child.kill('SIGUSR2'),
+          stop: () => child.kill('SIGTERM'),
+          done,
+        });
       const d = /replay done.*/.exec(out);
       if (d) resolveDone(d[0]);
       if (out.length > 65_536) out = out.slice(-4096);
@@ -82,11 +90,7 @@ function startSimulator(): Promise<{ port: number; stop(): void; done: Promise<s
   });
 }
 
-/**
- * The lab's agents as users with their phones (directory peers), as a call center has them, so the
- * writer resolves who took each call. The replay starts when the events session logs in, which
- * happens while this runs: the first calls may be written before the phones exist (harmless).
- */
+/** The lab's agents as users with their phones (directory peers), as a call center has them. */
 async function addAgents(url: string, key: string): Promise<void> {
   const call = async (path: string, method: string, json?: unknown) => {
     const res = await fetch(url + path, {
@@ -144,8 +148,8 @@ async function main(): Promise<void> {
   const app = await startApp(config);
   let exitCode = 0;
   try {
-    await addAgents(app.url, adminKey);
-    app.app.get(AmiGatewayService).on('event', () => {
+    const gateway = app.app.get(AmiGatewayService);
+    gateway.on('event', () => {
       const now = performance.now();
       if (events++ === 0) {
         firstEventAt = now;
@@ -153,6 +157,12 @@ async function main(): Promise<void> {
       }
       lastEventAt = now;
     });
+    if (withAgents) await addAgents(app.url, adminKey);
+    const pbx = gateway.statuses().find((l) => l.name === 'default');
+    for (let i = 0; i < 200 && !(pbx && gateway.isReady(pbx.pbxId)); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 500)); // the link's first snapshot
+    sim.play();
     const ds = app.app.get(DataSource);
     const count = async () =>
       (
@@ -194,7 +204,8 @@ async function main(): Promise<void> {
       abandoned === 14 * repeat;
 
     console.log(
-      `Calls end to end: busy-hour-24-calls.ami x ${repeat} (${expected} calls), simulator at max speed`,
+      `Calls end to end: busy-hour-24-calls.ami x ${repeat} (${expected} calls), simulator at max speed, ` +
+        (withAgents ? 'agents with users and phones' : 'no agents in the directory (--no-agents)'),
     );
     console.log(
       `  machine              ${cpus().length} x ${cpus()[0]?.model ?? '?'}, Node ${process.version}`,
