@@ -200,7 +200,8 @@ export class EnvSchema {
   /** Comma list of browser origins allowed to open an operator socket; empty: the app's own origin only. */
   @Transform(emptyToUndefined)
   @Matches(/^\s*https?:\/\/[^\s,/]+\s*(,\s*https?:\/\/[^\s,/]+\s*)*$/, {
-    message: 'OPERATOR_ORIGINS must be a comma list of origins such as https://crm.example.com,http://localhost:8080',
+    message:
+      'OPERATOR_ORIGINS must be a comma list of origins such as https://crm.example.com,http://localhost:8080',
   })
   @IsOptional()
   OPERATOR_ORIGINS?: string;
@@ -290,7 +291,9 @@ export class EnvSchema {
 
   /** The site this instance runs at: it is preferred as the ingester of PBXes whose region is the same. */
   @Transform(emptyToUndefined)
-  @Matches(/^[\w.:-]{1,20}$/, { message: 'INSTANCE_REGION must be 1-20 letters, digits, ".", ":", "-" or "_"' })
+  @Matches(/^[\w.:-]{1,20}$/, {
+    message: 'INSTANCE_REGION must be 1-20 letters, digits, ".", ":", "-" or "_"',
+  })
   @IsOptional()
   INSTANCE_REGION?: string;
 

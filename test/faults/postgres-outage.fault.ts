@@ -80,9 +80,8 @@ describe('fault: PostgreSQL unreachable for 30 s under traffic', () => {
     await sleep(5000);
     const cutAt = Date.now();
     proxy.cut();
-    let during: Health | undefined;
     await sleep(5000);
-    during = await app.health();
+    const during: Health | undefined = await app.health();
     await sleep(OUTAGE_MS - 5000);
     proxy.restore();
     const restoredAt = Date.now();
