@@ -35,13 +35,17 @@ interface Sample {
 }
 
 async function sample(app: Instance): Promise<Sample> {
-  const [rss, heap, p99, mean, backlog] = await Promise.all([
-    app.metric('process_resident_memory_bytes'),
-    app.metric('nodejs_heap_size_used_bytes'),
-    app.metric('nodejs_eventloop_lag_p99_seconds'),
-    app.metric('nodejs_eventloop_lag_mean_seconds'),
-    app.metric('switchboard_comm_event_backlog', 'where="memory"'),
-  ]);
+  // One scrape: prom-client resets its event-loop histogram at each one.
+  const text = await (await app.api('/metrics')).text();
+  const value = (name: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(name));
+    return line === undefined ? undefined : Number(line.trim().split(' ').pop());
+  };
+  const rss = value('process_resident_memory_bytes ');
+  const heap = value('nodejs_heap_size_used_bytes ');
+  const p99 = value('nodejs_eventloop_lag_p99_seconds ');
+  const mean = value('nodejs_eventloop_lag_mean_seconds ');
+  const backlog = value('switchboard_comm_event_backlog{where="memory"}');
   return {
     at: Date.now(),
     rssMb: Math.round((rss ?? 0) / 1e5) / 10,
@@ -127,9 +131,7 @@ describe(`fault: soak, ${SOAK_SECONDS} s at ${CALLS_PER_SECOND} calls/s with ${S
       const pbxId = await addPbx(app, 'lab', simPort);
       const lab = await setupLab(app, pbxId, 'soak');
       const users = [lab.alice, lab.bob, lab.carol];
-      const groups = (await app.json<{ id: string; queue: string }[]>('/api/v1/groups')).filter(
-        (g) => g.queue,
-      );
+      const groups = (await app.json<{ items: { id: string; queue: string }[] }>('/api/v1/groups')).items;
       for (let i = users.length; i < USERS; i++) {
         const u = await person(app, `Operator ${i}`);
         await app.json(`/api/v1/groups/${groups[i % groups.length].id}/members`, {
