@@ -158,6 +158,19 @@ describe('fault: two instances, two PBXes, Redis', () => {
       60_000,
     );
     expect((await b.health()).status).toBe('ok');
+
+    // Alice answers from B: the command runs on A, which follows the call (the Redirect leaves A).
+    const ringing = alice.offered()[alice.offered().length - 1];
+    const redirects = () => east.actionsReceived.filter((m) => m.headers.action === 'Redirect').length;
+    const before = redirects();
+    const ack = (await alice.socket
+      .timeout(10_000)
+      .emitWithAck('call:answer', { idempotencyKey: `answer-${Date.now()}`, callId: ringing })) as {
+      ok: boolean;
+      error?: unknown;
+    };
+    expect(ack).toMatchObject({ ok: true });
+    expect(redirects()).toBe(before + 1);
   });
 
   it('A killed mid-call: B takes east over within 5 s and completes the call once', async () => {

@@ -8,6 +8,7 @@ import type { Principal } from '../auth/principal.js';
 import { isExtensionNumber } from '../calls/tracker/index.js';
 import { PbxService } from '../pbx/pbx.service.js';
 import { AgentStatusService } from './agent-status.service.js';
+import { OperatorCommandForwarder } from './operator-command-forwarder.js';
 import { DIAL_ID_VARIABLE, OperatorEventsService } from './operator-events.service.js';
 import { parseCallId } from './operator-call-id.js';
 import { OperatorPorts } from './ports/operator-ports.service.js';
@@ -62,7 +63,17 @@ export class OperatorCommandsService {
     private readonly config: AppConfig,
     @Inject(IDEMPOTENCY_STORE) private readonly idempotency: IdempotencyStore,
     @Inject(CALL_CLAIMS) private readonly claims: CallClaims,
-  ) {}
+    readonly forwarder: OperatorCommandForwarder,
+  ) {
+    // Commands forwarded by other instances for a PBX this one ingests.
+    forwarder.serve((op, actor, args) => {
+      const a = args as [string, string?];
+      if (op === 'answer') return this.answer(actor, a[0]);
+      if (op === 'dial') return this.dial(actor, a[0], a[1]);
+      if (op === 'transfer') return this.transfer(actor, a[0], a[1] ?? '');
+      return this.hangup(actor, a[0]);
+    });
+  }
 
   /** Runs a command once per (actor, key); without a key (REST without one), just runs it. */
   once<T>(
@@ -77,6 +88,7 @@ export class OperatorCommandsService {
 
   async answer(actor: CommandActor, callId: string): Promise<{ callId: string; extension: string }> {
     const { pbxId, linkedid } = parseCallId(callId);
+    if (this.forwarder.elsewhere(pbxId)) return this.forwarder.forward(pbxId, 'answer', actor, [callId]);
     const { userId } = actor;
     const extension = this.events.offers.extensionOf(callId, userId);
     if (!extension) {
@@ -117,6 +129,9 @@ export class OperatorCommandsService {
         'You have no phone to call from: ask for a peer, or log in to a group with one',
       );
     }
+    // Its progress comes from the PBX's events: run it where they are ingested.
+    if (this.forwarder.elsewhere(peer.pbxId))
+      return this.forwarder.forward(peer.pbxId, 'dial', actor, [rawNumber, peer.pbxId]);
     const pbx = await this.pbxes.get(peer.pbxId);
     const trunk = peer.trunk ?? pbx.defaultTrunk;
     const dialId = randomUUID();
@@ -162,6 +177,8 @@ export class OperatorCommandsService {
     rawTo: string,
   ): Promise<{ callId: string; to: string }> {
     const { pbxId, linkedid } = parseCallId(callId);
+    if (this.forwarder.elsewhere(pbxId))
+      return this.forwarder.forward(pbxId, 'transfer', actor, [callId, rawTo]);
     const to = cleanNumber(rawTo);
     const peer = await this.onCall(actor, pbxId, linkedid, callId);
     const other = this.events.channelsOf(pbxId).counterpart(linkedid, peer.extension);
@@ -178,6 +195,7 @@ export class OperatorCommandsService {
 
   async hangup(actor: CommandActor, callId: string): Promise<{ callId: string }> {
     const { pbxId, linkedid } = parseCallId(callId);
+    if (this.forwarder.elsewhere(pbxId)) return this.forwarder.forward(pbxId, 'hangup', actor, [callId]);
     const peer = await this.onCall(actor, pbxId, linkedid, callId);
     const channels = this.events.channelsOf(pbxId);
     const other = channels.counterpart(linkedid, peer.extension);

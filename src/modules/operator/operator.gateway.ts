@@ -187,6 +187,7 @@ export class OperatorGateway implements OnApplicationBootstrap, OnApplicationShu
     ns.on('connection', (socket) => void this.onConnection(socket as OperatorSocket));
     this.ns = ns;
     this.publisher.attach(ns);
+    this.commands.forwarder.attach(ns);
     this.health.register('operator-gateway', () => ({ status: 'up', sockets: ns.sockets.size }));
   }
 

@@ -16,6 +16,7 @@ import { CallbacksRepository } from './callbacks/callbacks.repository.js';
 import { CallbacksService } from './callbacks/callbacks.service.js';
 import { ConsoleController } from './console/console.controller.js';
 import { OperatorCallsController } from './operator-calls.controller.js';
+import { OperatorCommandForwarder } from './operator-command-forwarder.js';
 import { OperatorCommandsService } from './operator-commands.service.js';
 import { OperatorEventsService } from './operator-events.service.js';
 import { OperatorGateway } from './operator.gateway.js';
@@ -72,6 +73,7 @@ const MAX_USERS = 20_000;
     CallbacksRepository,
     CallbacksService,
     OperatorEventsService,
+    OperatorCommandForwarder,
     OperatorCommandsService,
     OperatorGateway,
   ],
