@@ -118,7 +118,17 @@ describe('fault: two instances, two PBXes, Redis', () => {
 
   it('Redis cut: each instance serves its own sockets; cross-instance popups come back with Redis', async () => {
     // The simulator rings only free agents: a support call rings Alice and Bob when both are free.
-    await until('Alice (on B) gets a popup from A', () => alice.offered().length > 0 || undefined, 60_000);
+    await until(
+      'Alice (on B) gets a popup from A',
+      () => alice.offered().length > 0 || undefined,
+      60_000,
+    ).catch(async (e: unknown) => {
+      const names = (op: Op) => op.events.map((x) => x.name).join(',');
+      const offeredA = await a.metric('switchboard_operator_events_total', 'event="call:offered"');
+      throw new Error(
+        `${(e as Error).message}\nalice: ${names(alice)}\nbob: ${names(bob)}\ncarol: ${names(carol)}\ncall:offered published by A: ${offeredA}\nsim placed: ${east.actionsReceived.length} actions\nA: ${JSON.stringify((await a.health()).components)}\nB: ${JSON.stringify((await b.health()).components)}\nA log: ${a.output().slice(-3000)}`,
+      );
+    });
     redisRelay.cut();
     await until('both see Redis down', async () =>
       (await a.health()).components.redis?.status === 'degraded' &&
