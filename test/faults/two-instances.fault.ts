@@ -121,7 +121,7 @@ describe('fault: two instances, two PBXes, Redis', () => {
     await until(
       'Alice (on B) gets a popup from A',
       () => alice.offered().length > 0 || undefined,
-      60_000,
+      90_000,
     ).catch(async (e: unknown) => {
       const names = (op: Op) => op.events.map((x) => x.name).join(',');
       const offeredA = await a.metric('switchboard_operator_events_total', 'event="call:offered"');
