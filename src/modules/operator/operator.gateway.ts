@@ -305,15 +305,24 @@ export class OperatorGateway implements OnApplicationBootstrap, OnApplicationShu
 
   /** OPERATOR_UNIQUE_SESSION: the user's other connections (on any instance) are told and closed. */
   private async replaceOlderSessions(socket: OperatorSocket): Promise<void> {
-    const others = (await this.ns!.in(rooms.user(socket.data.userId)).fetchSockets()).filter(
-      (s) => s.id !== socket.id,
-    );
+    const room = rooms.user(socket.data.userId);
+    const notice = {
+      code: 'SESSION_REPLACED',
+      message: 'You signed in somewhere else: this session was closed',
+    };
+    // Local sockets only: with the Redis adapter a cluster-wide fetchSockets() makes every other
+    // instance JSON-serialize its sockets' data, whose expiry timer is circular (its request
+    // handler would throw). Other instances get broadcast operations instead.
+    const others = (await this.ns!.local.in(room).fetchSockets()).filter((s) => s.id !== socket.id);
     for (const other of others) {
-      other.emit('session:replaced', {
-        code: 'SESSION_REPLACED',
-        message: 'You signed in somewhere else: this session was closed',
-      });
+      other.emit('session:replaced', notice as never);
       other.disconnect(true);
+    }
+    if (this.redis.enabled) {
+      const remote = this.ns!.in(room).except(socket.id);
+      (remote as unknown as { emit(n: string, e: unknown): boolean }).emit('session:replaced', notice);
+      // Let the notice go out before the close.
+      setTimeout(() => remote.disconnectSockets(true), 50).unref();
     }
     if (others.length > 0)
       this.logger.log({ userId: socket.data.userId, replaced: others.length }, 'Operator session replaced');
