@@ -47,9 +47,10 @@ describe('operator sessions across instances (Redis)', () => {
       await new Promise((r) => setTimeout(r, 300));
       expect(second.socket.connected).toBe(true);
       second.socket.close();
-      expect((await (await fetch(`${a.url}/health`)).json()).components['operator-gateway'].status).toBe(
-        'up',
-      );
+      const health = (await (await fetch(`${a.url}/health`)).json()) as {
+        components: Record<string, { status: string }>;
+      };
+      expect(health.components['operator-gateway'].status).toBe('up');
     } finally {
       await a.close();
       await b.close();

@@ -3,8 +3,7 @@ import type pg from 'pg';
 import { DataSource } from 'typeorm';
 import { DirectoryService } from '../directory/directory.service.js';
 import type { RoutingDirectory, RoutingPeer } from './routing-directory.port.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { UUID_PATTERN as UUID } from '../../common/uuid.js';
 
 /**
  * DirectoryService.availablePeerForUser as one prepared statement on the directory's tables (the

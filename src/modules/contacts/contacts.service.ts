@@ -4,7 +4,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { AppError, ErrorCode, type ErrorDetail } from '../../common/errors/app-error.js';
 import { AppConfig } from '../../config/app-config.js';
-import { isUniqueViolation } from '../users/users.service.js';
+import { isUniqueViolation } from '../../database/postgres-errors.js';
 import { UsersService } from '../users/users.service.js';
 import { lookupKeys, storedPhoneKeys, type LookupKeys } from './contact-phone-keys.js';
 import {

@@ -7,8 +7,7 @@ import { GroupNumber } from './groups/group-number.entity.js';
 import type { PopupSettings } from './groups/group.entity.js';
 import { type MemberRole, Membership } from './members/membership.entity.js';
 import { Peer } from './peers/peer.entity.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { UUID_PATTERN as UUID } from '../../common/uuid.js';
 
 /** A phone, for routing and click-to-call. */
 export interface DirectoryPeer {

@@ -4,11 +4,10 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, type Repository } from 'typeorm';
 import { AppError, ErrorCode } from '../../common/errors/app-error.js';
 import { AppConfig } from '../../config/app-config.js';
-import { isUniqueViolation } from '../users/users.service.js';
+import { isUniqueViolation } from '../../database/postgres-errors.js';
 import type { CreatePbxDto, UpdatePbxDto } from './pbx.dto.js';
 import { Pbx, type PbxSource } from './pbx.entity.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { UUID_PATTERN as UUID } from '../../common/uuid.js';
 
 /** What a link needs to log in; the secret resolved from the row or from AMI_SECRET. */
 export interface PbxEndpoint {

@@ -1,15 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, type Repository } from 'typeorm';
+import type { Repository } from 'typeorm';
 import { AppError } from '../../common/errors/app-error.js';
+import { isUniqueViolation } from '../../database/postgres-errors.js';
 import type { CreateUserDto, UpdateUserDto } from './user.dto.js';
 import { User } from './user.entity.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUniqueViolation(e: unknown): boolean {
-  return e instanceof QueryFailedError && (e.driverError as { code?: string })?.code === '23505';
-}
+import { UUID_PATTERN as UUID } from '../../common/uuid.js';
 
 @Injectable()
 export class UsersService {

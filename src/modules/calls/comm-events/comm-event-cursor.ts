@@ -1,11 +1,10 @@
 import { AppError, ErrorCode } from '../../../common/errors/app-error.js';
+import { UUID_PATTERN as UUID } from '../../../common/uuid.js';
 
 export interface CommEventPosition {
   startedAt: Date;
   id: string;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The keyset cursor of the list (startedAt desc, id desc): opaque to clients. */
 export function encodeCursor(p: CommEventPosition): string {

@@ -21,8 +21,7 @@ import {
 } from './group.dto.js';
 import { GroupNumber } from './group-number.entity.js';
 import { Group } from './group.entity.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { UUID_PATTERN as UUID } from '../../../common/uuid.js';
 
 @Injectable()
 export class GroupsService {

@@ -12,8 +12,7 @@ import { Membership } from '../members/membership.entity.js';
 import { violatedUnique } from '../unique-violation.js';
 import { type CreatePeerDto, type PeerQueryDto, PeerResponseDto, type UpdatePeerDto } from './peer.dto.js';
 import { Peer } from './peer.entity.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { UUID_PATTERN as UUID } from '../../../common/uuid.js';
 
 @Injectable()
 export class PeersService {
