@@ -16,6 +16,7 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.NOT_FOUND]: HttpStatus.NOT_FOUND,
   [ErrorCode.CONFLICT]: HttpStatus.CONFLICT,
   [ErrorCode.RATE_LIMITED]: HttpStatus.TOO_MANY_REQUESTS,
+  [ErrorCode.RANGE_NOT_SATISFIABLE]: HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
   [ErrorCode.PBX_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,
   [ErrorCode.PBX_REJECTED]: HttpStatus.BAD_GATEWAY,
   [ErrorCode.UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,
@@ -30,6 +31,7 @@ function codeForStatus(status: number): ErrorCode {
   if (status === 404) return ErrorCode.NOT_FOUND;
   if (status === 409) return ErrorCode.CONFLICT;
   if (status === 429) return ErrorCode.RATE_LIMITED;
+  if (status === 416) return ErrorCode.RANGE_NOT_SATISFIABLE;
   return status >= 500 ? ErrorCode.INTERNAL : ErrorCode.VALIDATION_FAILED;
 }
 

@@ -14,6 +14,7 @@ import type { Request, Response } from 'express';
 import type { Principal } from '../../auth/principal.js';
 import { CurrentPrincipal } from '../../auth/roles.decorator.js';
 import { parseRange } from '../recordings/http-range.js';
+import { AppError, ErrorCode } from '../../../common/errors/app-error.js';
 import { CommEventDetailDto, CommEventPageDto, CommEventQueryDto } from './comm-event.dto.js';
 import { CommEventsService } from './comm-events.service.js';
 
@@ -74,14 +75,11 @@ export class CommEventsController {
     res.setHeader('Last-Modified', file.modifiedAt.toUTCString());
     if (range.kind === 'unsatisfiable') {
       res.setHeader('Content-Range', `bytes */${file.size}`);
-      res.status(416).json({
-        error: {
-          code: 'RANGE_NOT_SATISFIABLE',
-          message: `The range does not overlap the ${file.size}-byte recording`,
-          requestId: (req as Request & { id?: string }).id,
-        },
-      });
-      return;
+      // The filter answers 416 with the coded error; Content-Range tells the client the size.
+      throw new AppError(
+        ErrorCode.RANGE_NOT_SATISFIABLE,
+        `The range does not overlap the ${file.size}-byte recording`,
+      );
     }
     const [start, end] = range.kind === 'partial' ? [range.start, range.end] : [0, file.size - 1];
     res.status(range.kind === 'partial' ? 206 : 200);
