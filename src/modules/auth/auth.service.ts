@@ -9,6 +9,7 @@ import { AppConfig } from '../../config/app-config.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { ApiKey, type ApiKeyRole } from './api-key.entity.js';
+import { ApiKeyVerdicts } from './api-key-verdicts.js';
 import { settingOrGeneratedSecret } from './auth-secrets.js';
 import type { Principal } from './principal.js';
 
@@ -28,6 +29,7 @@ export class AuthService implements OnModuleInit {
   private readonly logger = new Logger(AuthService.name);
   private bootstrapKeyHash!: Buffer;
   private jwtSecret!: string;
+  private readonly keyVerdicts = new ApiKeyVerdicts();
 
   constructor(
     private readonly config: AppConfig,
@@ -75,9 +77,15 @@ export class AuthService implements OnModuleInit {
     if (timingSafeEqual(Buffer.from(hash, 'hex'), this.bootstrapKeyHash)) {
       return { kind: 'api-key', role: 'admin', keyId: 'bootstrap' };
     }
-    const row = await this.apiKeys.findOneBy({ keyHash: hash, revokedAt: IsNull() });
-    if (!row) throw new AppError(ErrorCode.UNAUTHENTICATED, 'Unknown or revoked API key');
-    return { kind: 'api-key', role: row.role, keyId: row.id };
+    const verdict = await this.keyVerdicts.verify(hash, async () => {
+      const row = await this.apiKeys.findOneBy({ keyHash: hash, revokedAt: IsNull() });
+      return row ? { kind: 'api-key', role: row.role, keyId: row.id } : null;
+    });
+    if (verdict.kind === 'found') return verdict.principal;
+    if (verdict.kind === 'unknown')
+      throw new AppError(ErrorCode.UNAUTHENTICATED, 'Unknown or revoked API key');
+    this.logger.warn({ reason: verdict.reason }, 'API key not checked: the database is unavailable');
+    throw new AppError(ErrorCode.UNAVAILABLE, 'Cannot check the API key now: the database is unavailable');
   }
 
   private async authenticateToken(token: string): Promise<Principal> {
@@ -138,5 +146,6 @@ export class AuthService implements OnModuleInit {
   async revokeApiKey(id: string): Promise<void> {
     const res = await this.apiKeys.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
     if (!res.affected) throw AppError.notFound('API key', id);
+    this.keyVerdicts.forgetKeyId(id);
   }
 }
