@@ -296,7 +296,7 @@ export class OperatorEventsService implements OnApplicationShutdown {
     if (this.callbacksClosed.size >= 10_000) this.callbacksClosed.clear();
     this.callbacksClosed.add(callId);
     for (const task of await this.callbacks.closeCalledBack(number, pbxId, linkedid)) {
-      await this.publisher.publish(this.callbackAudience(task), 'callback:closed', task);
+      await this.publishCallback('callback:closed', task);
     }
   }
 
@@ -388,14 +388,17 @@ export class OperatorEventsService implements OnApplicationShutdown {
         });
       }
       const task = await this.callbacks.fromEndedCall(pbxId, record);
-      if (task) await this.publisher.publish(this.callbackAudience(task), 'callback:created', task);
+      if (task) await this.publishCallback('callback:created', task);
     });
   }
 
-  /** The assignee, else the members of the group connected here. */
-  callbackAudience(task: CallbackTask): string[] {
-    if (task.assigneeUserId) return [task.assigneeUserId];
-    return task.groupId ? [...this.publisher.localUsersIn(rooms.group(task.groupId))] : [];
+  /** To the assignee, else to the members of the group connected to any instance. */
+  private async publishCallback(
+    name: 'callback:created' | 'callback:closed',
+    task: CallbackTask,
+  ): Promise<void> {
+    if (task.assigneeUserId) await this.publisher.publish([task.assigneeUserId], name, task);
+    else if (task.groupId) this.publisher.publishToRoom(rooms.group(task.groupId), name, task);
   }
 
   // ------------------------------------------------------------------------------ click-to-call
@@ -456,8 +459,7 @@ export class OperatorEventsService implements OnApplicationShutdown {
         if (this.lastQueueFigures.get(key) === figures) continue;
         if (this.lastQueueFigures.size >= 10_000) this.lastQueueFigures.clear();
         this.lastQueueFigures.set(key, figures);
-        const users = this.publisher.localUsersIn(rooms.queue(p, q.queue));
-        if (users.size > 0) void this.publisher.publish(users, 'queue:stats', queueStats(p, q));
+        this.publisher.publishToRoom(rooms.queue(p, q.queue), 'queue:stats', queueStats(p, q));
       }
     }, QUEUE_STATS_COALESCE_MS);
   }
@@ -481,9 +483,13 @@ export class OperatorEventsService implements OnApplicationShutdown {
           .map((c) => this.answered(c.pbx, c, userId, peer.extension))
       : [];
     const mine = new Set(agent.memberships.map((m) => `${m.pbxId}\n${m.queue}`));
-    const queues = (this.ports.calls?.queues() ?? [])
-      .filter((q) => mine.has(`${q.pbxId}\n${q.queue}`))
-      .map((q) => queueStats(q.pbxId, q));
+    const local = (this.ports.calls?.queues() ?? []).map((q) => queueStats(q.pbxId, q));
+    const followedHere = new Set(local.map((q) => `${q.pbxId}\n${q.queue}`));
+    const queues = [
+      ...local,
+      // queues of PBXes another instance follows: their latest figures as that instance sent them
+      ...this.publisher.queuesFromOtherInstances().filter((q) => !followedHere.has(`${q.pbxId}\n${q.queue}`)),
+    ].filter((q) => mine.has(`${q.pbxId}\n${q.queue}`));
     return { agent, offers: this.offers.shownTo(userId), calls, queues, callbacks, gap };
   }
 }

@@ -2,11 +2,13 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Namespace } from 'socket.io';
 import type {
   ClientToServerEvents,
+  QueueStats,
   SequencedEventMap,
   SequencedEventName,
   ServerToClientEvents,
 } from '../../client/operator-protocol.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { RedisService } from '../redis/redis.service.js';
 import { rooms } from './operator-rooms.js';
 import { OPERATOR_EVENT_LOG, type OperatorEventLog } from './state/operator-event-log.js';
 
@@ -19,6 +21,15 @@ export type OperatorNamespace = Namespace<
 
 /** Recipients served per event-loop turn when one event goes to many users. */
 const FAN_OUT_SLICE = 50;
+/** The server-side message that carries a room's event to the other instances. */
+const ROOM_EVENT = 'switchboard:operator-room-event';
+/** Events that go to a room's members (queue and group rooms), as opposed to one user's. */
+const ROOM_EVENTS: ReadonlySet<SequencedEventName> = new Set([
+  'queue:stats',
+  'callback:created',
+  'callback:closed',
+]);
+const MAX_REMOTE_QUEUES = 10_000;
 
 /** What the gateway keeps on each socket (socket.data). */
 export interface OperatorSocketData {
@@ -37,9 +48,12 @@ export class OperatorPublisher {
   private readonly logger = new Logger(OperatorPublisher.name);
   private ns: OperatorNamespace | undefined;
   private readonly published;
+  /** The latest figures of queues another instance follows, for the snapshots of sockets here. */
+  private readonly remoteQueues = new Map<string, QueueStats>();
 
   constructor(
     @Inject(OPERATOR_EVENT_LOG) private readonly log: OperatorEventLog,
+    private readonly redis: RedisService,
     metrics: MetricsService,
   ) {
     this.published = metrics.counter({
@@ -51,6 +65,58 @@ export class OperatorPublisher {
 
   attach(ns: OperatorNamespace | undefined): void {
     this.ns = ns;
+    if (!ns || !this.redis.enabled) return;
+    const server = ns as unknown as { on(ev: string, fn: (msg: unknown) => void): void };
+    server.on(ROOM_EVENT, (msg) => this.onRoomEvent(msg));
+  }
+
+  /**
+   * Publishes to the users connected to a room (a queue's or a group's), on every instance: the
+   * instance that follows the PBX knows the figures, while the members' sockets may be anywhere.
+   * Each instance serves the users it holds sockets of (a room's membership is local knowledge);
+   * the others get the event as a server-side message over the shared adapter.
+   */
+  publishToRoom<K extends SequencedEventName>(room: string, name: K, data: SequencedEventMap[K]): void {
+    void this.publish(this.localUsersIn(room), name, data);
+    if (this.ns && this.redis.enabled) {
+      (this.ns as unknown as { serverSideEmit(ev: string, msg: unknown): void }).serverSideEmit(ROOM_EVENT, {
+        room,
+        name,
+        data,
+      });
+    }
+  }
+
+  /** Queue figures another instance published: the snapshot of a socket here includes them. */
+  queuesFromOtherInstances(): QueueStats[] {
+    return [...this.remoteQueues.values()];
+  }
+
+  private onRoomEvent(msg: unknown): void {
+    const m = msg as { room?: unknown; name?: unknown; data?: unknown } | null;
+    if (
+      typeof m?.room !== 'string' ||
+      typeof m.name !== 'string' ||
+      !ROOM_EVENTS.has(m.name as SequencedEventName) ||
+      typeof m.data !== 'object' ||
+      m.data === null
+    ) {
+      this.logger.warn(
+        { room: m?.room, event: m?.name },
+        'Ignored a malformed room event from another instance',
+      );
+      return;
+    }
+    if (m.name === 'queue:stats') {
+      const q = m.data as QueueStats;
+      const key = `${q.pbxId}\n${q.queue}`;
+      this.remoteQueues.delete(key);
+      if (this.remoteQueues.size >= MAX_REMOTE_QUEUES)
+        this.remoteQueues.delete(this.remoteQueues.keys().next().value!);
+      this.remoteQueues.set(key, q);
+    }
+    const name = m.name as SequencedEventName;
+    void this.publish(this.localUsersIn(m.room), name, m.data as SequencedEventMap[typeof name]);
   }
 
   async publish<K extends SequencedEventName>(

@@ -1,0 +1,88 @@
+import { AmiGatewayService } from '../../src/modules/ami/ami-gateway.service.js';
+import {
+  CallPlayer,
+  connected,
+  type OperatorLab,
+  type Recorder,
+  recorder,
+  startOperatorLab,
+  until,
+} from '../operator/operator-test-kit.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+/**
+ * Queue figures and group call-back tasks reach the members connected to any instance: A follows
+ * the PBX (the lab, with Redis), B only acts on it; Alice is connected to B, Bob to A, both
+ * members of Support. Uses the machine's Redis (127.0.0.1:6379, or TEST_REDIS_URL).
+ */
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+describe('room events across instances (Redis)', () => {
+  let lab: OperatorLab;
+  let b: TestApp;
+  let alice: Recorder;
+  let bob: Recorder;
+
+  beforeAll(async () => {
+    lab = await startOperatorLab({ REDIS_URL, INSTANCE_NAME: 'a' });
+    b = await startTestApp({
+      DATABASE_URL: lab.app.databaseUrl,
+      REDIS_URL,
+      INSTANCE_NAME: 'b',
+      AMI_HOST: '127.0.0.1',
+      AMI_PORT: String(lab.sim.port),
+      AMI_USERNAME: 'crm',
+      AMI_SECRET: 'labsecret',
+    });
+    const gwA = lab.app.app.get(AmiGatewayService);
+    const gwB = b.app.get(AmiGatewayService);
+    await until('B able to act on the PBX', () => gwB.canAct(lab.pbxId), 30_000);
+    expect([gwA.ingesting(lab.pbxId), gwB.ingesting(lab.pbxId)]).toEqual([true, false]);
+    alice = recorder(b.url, { token: lab.alice.token });
+    bob = recorder(lab.app.url, { token: lab.bob.token });
+    await Promise.all([connected(alice), connected(bob)]);
+    await Promise.all([alice.waitFor('snapshot'), bob.waitFor('snapshot')]);
+    await new Promise((r) => setTimeout(r, 500)); // the adapters' Redis subscriptions
+  }, 90_000);
+  afterAll(async () => {
+    alice?.close();
+    bob?.close();
+    await b?.stop();
+    await lab?.stop();
+  });
+
+  it('sends the queue figures of a call A follows to a member connected to B, and B snapshots them', async () => {
+    const call = await CallPlayer.load(lab.sim, 'inbound-queue-answered.ami');
+    const rest = call.play(1, (name) => name === 'QueueCallerJoin');
+    const onB = await alice.waitFor('queue:stats', (q) => q.queue === 'support' && q.waiting === 1);
+    const onA = await bob.waitFor('queue:stats', (q) => q.queue === 'support' && q.waiting === 1);
+    expect(onB).toMatchObject({ pbxId: lab.pbxId, queue: 'support', waiting: 1 });
+    expect(onB.oldestWaitingSince).toBe(onA.oldestWaitingSince);
+    rest();
+    await alice.waitFor('queue:stats', (q) => q.queue === 'support' && q.waiting === 0 && q.seq > onB.seq);
+
+    // a new connection to B starts from figures only A computes
+    const again = recorder(b.url, { token: lab.alice.token });
+    try {
+      await connected(again);
+      const snap = await again.waitFor('snapshot');
+      expect(snap.queues).toEqual([
+        expect.objectContaining({ pbxId: lab.pbxId, queue: 'support', waiting: 0 }),
+      ]);
+    } finally {
+      again.close();
+    }
+  }, 60_000);
+
+  it("gives a group's call-back task to members on both instances", async () => {
+    const abandoned = await CallPlayer.load(lab.sim, 'inbound-queue-abandoned.ami');
+    const linkedid = abandoned.linkedid(2);
+    abandoned.play(2)();
+    const [onB, onA] = await Promise.all([
+      alice.waitFor('callback:created', (e) => e.callId.endsWith(linkedid)),
+      bob.waitFor('callback:created', (e) => e.callId.endsWith(linkedid)),
+    ]);
+    expect(onB).toMatchObject({ number: '89031112233', assigneeUserId: null, groupId: lab.support.id });
+    expect(onB.id).toBe(onA.id);
+  }, 60_000);
+});
