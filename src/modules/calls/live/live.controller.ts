@@ -14,7 +14,7 @@ export class LiveController {
 
   @Get('calls')
   @ApiOperation({
-    summary: 'Calls in progress on every PBX',
+    summary: 'Calls in progress on every PBX (those other instances follow too, with REDIS_URL)',
     description:
       'Operators see the calls they are on, supervisors also those of their groups, admins and API keys all.',
   })
@@ -26,14 +26,14 @@ export class LiveController {
   @Get('queues')
   @ApiOperation({ summary: 'Queues: callers waiting, longest wait, counters' })
   @ApiOkResponse({ type: [LiveQueueDto] })
-  queues(): LiveQueueDto[] {
+  queues(): Promise<LiveQueueDto[]> {
     return this.live.queues();
   }
 
   @Get('agents')
   @ApiOperation({ summary: 'Agents: extension state, queue memberships (paused, reason), current call' })
   @ApiOkResponse({ type: [LiveAgentDto] })
-  agents(): LiveAgentDto[] {
+  agents(): Promise<LiveAgentDto[]> {
     return this.live.agents();
   }
 }

@@ -11,13 +11,14 @@ import {
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /**
- * Queue figures and group call-back tasks reach the members connected to any instance: A follows
- * the PBX (the lab, with Redis), B only acts on it; Alice is connected to B, Bob to A, both
- * members of Support. Uses the machine's Redis (127.0.0.1:6379, or TEST_REDIS_URL).
+ * Two instances show one call center: A follows the PBX (the lab, with Redis), B only acts on it.
+ * Queue figures and group call-back tasks reach the members connected to either (Alice is
+ * connected to B, Bob to A, both members of Support), and B's /api/v1/live shows what A follows.
+ * Uses the machine's Redis (127.0.0.1:6379, or TEST_REDIS_URL).
  */
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-describe('room events across instances (Redis)', () => {
+describe('one call center across instances (Redis)', () => {
   let lab: OperatorLab;
   let b: TestApp;
   let alice: Recorder;
@@ -84,5 +85,29 @@ describe('room events across instances (Redis)', () => {
     ]);
     expect(onB).toMatchObject({ number: '89031112233', assigneeUserId: null, groupId: lab.support.id });
     expect(onB.id).toBe(onA.id);
+  }, 60_000);
+
+  it("shows the live model of the PBX A follows on B's /api/v1/live, operators seeing only their calls", async () => {
+    type LiveCall = { pbxId: string; linkedid: string; queue: string | null };
+    const liveOnB = async <T>(path: string, headers?: Record<string, string>) =>
+      (await (await b.api(`/api/v1/live/${path}`, { headers })).json()) as T;
+    const call = await CallPlayer.load(lab.sim, 'inbound-queue-answered.ami');
+    const linkedid = call.linkedid(3);
+    const rest = call.play(3, (name) => name === 'QueueCallerJoin');
+    const queued = await until('the queued call on B', async () =>
+      (await liveOnB<LiveCall[]>('calls')).find((c) => c.linkedid === linkedid),
+    );
+    expect(queued).toMatchObject({ pbxId: lab.pbxId, queue: 'support' });
+    expect(await liveOnB<LiveCall[]>('calls', { authorization: `Bearer ${lab.carol.token}` })).toEqual([]);
+    const queues = await liveOnB<{ pbxId: string; queue: string; callersWaiting: number }[]>('queues');
+    expect(queues).toContainEqual(expect.objectContaining({ pbxId: lab.pbxId, queue: 'support' }));
+    const agents = await liveOnB<{ pbxId: string; extension: string }[]>('agents');
+    expect(agents.filter((a) => a.pbxId === lab.pbxId).map((a) => a.extension)).toEqual(
+      expect.arrayContaining(['1001', '1002', '1003']),
+    );
+    rest();
+    await until('the call gone from B', async () =>
+      (await liveOnB<LiveCall[]>('calls')).every((c) => c.linkedid !== linkedid),
+    );
   }, 60_000);
 });
