@@ -10,6 +10,8 @@ import { join } from 'node:path';
  * Each suite then creates its own empty database on that server (see test-database.ts).
  */
 export default async function globalSetup() {
+  // `npm run test:unit` runs only the specs next to the code: no database to start.
+  if (process.env.SWITCHBOARD_UNIT_ONLY === '1') return;
   if (process.env.DATABASE_URL) {
     process.env.TEST_PG_SERVER_URL = process.env.DATABASE_URL;
     return;
