@@ -188,6 +188,25 @@ describe('contacts REST (real Postgres)', () => {
     expect(best.get('+49 89 031112233')).toMatchObject({ displayName: 'Munich office', match: 'e164' });
   });
 
+  it("binds the calls module's contact matcher: the best contact id of any number of numbers", async () => {
+    const contacts = app.app.get(ContactsService);
+    const best = await contacts.bestMatches(['89031112233', '+49 89 031112233']);
+    // more than one statement's worth (MAX_BATCH_NUMBERS): the known ones sit in different chunks
+    const unknown = Array.from({ length: 1_200 }, (_, i) => `+7 999 ${String(i).padStart(7, '0')}`);
+    const numbers = ['89031112233', ...unknown, '+49 89 031112233', 'anonymous', '89031112233'];
+    const expected = new Map([
+      ['89031112233', best.get('89031112233')!.contactId],
+      ['+49 89 031112233', best.get('+49 89 031112233')!.contactId],
+    ]);
+    expect(await contacts.contactIdsByNumber(numbers)).toEqual(expected);
+    const matcher = app.app.get<
+      symbol,
+      { matchNumbers(numbers: readonly string[]): Promise<Map<string, string>> }
+    >(Symbol.for('switchboard.calls.contact-matcher'), { strict: false });
+    expect(await matcher.matchNumbers(numbers)).toEqual(expected);
+    expect(await matcher.matchNumbers([])).toEqual(new Map());
+  });
+
   it('matches an extension on all its digits, never as a suffix', async () => {
     const ext = await create({ displayName: 'Reception desk', phones: [{ number: '2233' }] });
     expect((await lookup('2233')).map((c) => c.contactId)).toEqual([ext.id]);

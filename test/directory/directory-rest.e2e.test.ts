@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:net';
+import type { Principal } from '../../src/modules/auth/principal.js';
 import { DirectoryService } from '../../src/modules/directory/directory.service.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { badFields, call, type Person, person } from './directory-test-kit.js';
@@ -808,6 +809,106 @@ describe('call-center directory over REST (roles, validation, conflicts)', () =>
         dialInterface: 'Local/1001@phones/n',
       });
       expect(await routing.availablePeerForUser(opB.id)).toBeUndefined();
+    });
+
+    it('answers usersByExtension, groupsSupervisedBy, peerOfUser, groupOfQueue and setPausedEverywhere', async () => {
+      const dir = app.app.get(DirectoryService);
+      const admin: Principal = { kind: 'api-key', role: 'admin', keyId: 'directory-test' };
+      const key = (ext: string) => `${pbxId}\n${ext}`;
+
+      expect(
+        await dir.usersByExtension(
+          ['1001', '1002', '2002', '7777'].map((extension) => ({ pbxId, extension })),
+        ),
+      ).toEqual(
+        new Map([
+          [key('1001'), opA.id],
+          [key('1002'), opB.id],
+          [key('2002'), opB.id],
+        ]),
+      );
+
+      // a supervisor: the group's queue and its members (themselves included); others: nothing
+      const members = await call(app, 'GET', `/api/v1/groups/${support.id}/members?limit=100`);
+      const supervised = await dir.groupsSupervisedBy(supA.id);
+      expect(supervised.queues).toEqual([{ pbxId, queue: 'support' }]);
+      expect([...supervised.userIds].sort()).toEqual(
+        members.body.items.map((m: { userId: string }) => m.userId).sort(),
+      );
+      expect(supervised.userIds).toEqual(expect.arrayContaining([supA.id, opA.id, opB.id]));
+      expect(await dir.groupsSupervisedBy(opA.id)).toEqual({ queues: [], userIds: [] });
+      expect(await dir.groupsSupervisedBy('not-a-uuid')).toEqual({ queues: [], userIds: [] });
+
+      // the group of a queue, by PBX id or name
+      const group = await call(app, 'GET', `/api/v1/groups/${support.id}`);
+      expect(await dir.groupOfQueue(pbxId, 'support')).toEqual({
+        groupId: support.id,
+        name: group.body.name,
+      });
+      expect(await dir.groupOfQueue('lab', 'sales')).toEqual({ groupId: sales.id, name: 'Sales' });
+      expect(await dir.groupOfQueue(pbxId, 'nosuchqueue')).toBeNull();
+      expect(await dir.groupOfQueue('nowhere', 'support')).toBeNull();
+
+      // pause everywhere: the membership, Asterisk (pending here) and the audit log agree
+      expect((await dir.availablePeerForUser(opA.id))?.id).toBe(peerA.id);
+      await dir.setPausedEverywhere(admin, opA.id, true, 'training');
+      const paused = await call(app, 'GET', `/api/v1/groups/${support.id}/members/${opA.id}`);
+      expect(paused.body).toMatchObject({ loggedIn: true, paused: true, pausedReason: 'training' });
+      const audit = await call(app, 'GET', `/api/v1/audit?actorId=directory-test&limit=1`);
+      expect(audit.body.items[0]).toMatchObject({
+        action: 'member.pause',
+        actorId: 'directory-test',
+        after: { paused: true, pausedReason: 'training' },
+      });
+      expect(await dir.availablePeerForUser(opA.id)).toBeNull();
+      // paused, it is still their phone (click-to-call); Bob, logged off, has his first phone
+      expect(await dir.peerOfUser(opA.id)).toMatchObject({ id: peerA.id, extension: '1001' });
+      expect(await dir.peerOfUser(opB.id, 'lab')).toMatchObject({ userId: opB.id, extension: '1002' });
+      expect(await dir.peerOfUser(opC.id)).toBeNull();
+      expect(await dir.peerOfUser('not-a-uuid')).toBeNull();
+      expect(await dir.peerOfUser(opA.id, 'nowhere')).toBeNull();
+      await dir.setPausedEverywhere(admin, opA.id, false, undefined);
+      expect((await call(app, 'GET', `/api/v1/groups/${support.id}/members/${opA.id}`)).body).toMatchObject({
+        paused: false,
+        pausedReason: null,
+      });
+      expect((await dir.peerOfUser(opA.id))?.id).toBe(peerA.id);
+      // logged in nowhere
+      await expect(dir.setPausedEverywhere(admin, opC.id, true, undefined)).rejects.toMatchObject({
+        code: 'CONFLICT',
+      });
+
+      // the calls module's and the operator gateway's ports, bound by the directory module
+      const port = <T>(name: string) => app.app.get<symbol, T>(Symbol.for(name), { strict: false });
+      const agents = port<{ usersByExtension: typeof dir.usersByExtension }>(
+        'switchboard.calls.agent-directory',
+      );
+      expect(await agents.usersByExtension([{ pbxId, extension: '1001' }])).toEqual(
+        new Map([[key('1001'), opA.id]]),
+      );
+      const supervision = port<{ groupsSupervisedBy: typeof dir.groupsSupervisedBy }>(
+        'switchboard.calls.supervision',
+      );
+      expect((await supervision.groupsSupervisedBy(supA.id)).queues).toEqual([{ pbxId, queue: 'support' }]);
+      const operator = port<{
+        peerOfUser(userId: string, pbxId?: string): Promise<unknown>;
+        supervisorsOfUser(userId: string): Promise<string[]>;
+        groupOfQueue(pbxId: string, queue: string): Promise<unknown>;
+        setPaused(actor: Principal, userId: string, paused: boolean, reason?: string): Promise<void>;
+      }>('switchboard.operator.directory');
+      expect(await operator.peerOfUser(opA.id)).toEqual({
+        pbxId,
+        extension: '1001',
+        dialInterface: 'Local/1001@phones/n',
+        trunk: 'PJSIP/{number}@trunk',
+        callerId: '1001',
+      });
+      expect(await operator.supervisorsOfUser(opA.id)).toEqual([supA.id]);
+      expect(await operator.groupOfQueue(pbxId, 'sales')).toEqual({ groupId: sales.id, name: 'Sales' });
+      await operator.setPaused(admin, opA.id, true, 'lunch');
+      expect(await dir.availablePeerForUser(opA.id)).toBeNull();
+      await operator.setPaused(admin, opA.id, false);
+      expect((await dir.availablePeerForUser(opA.id))?.id).toBe(peerA.id);
     });
   });
 

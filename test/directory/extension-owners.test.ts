@@ -1,14 +1,14 @@
 /**
- * The stopgap bindings of the agent-directory and supervision ports, on real PostgreSQL: one query
- * per batch, answers reused for a few seconds (and no longer), supervisors' queues and members.
+ * The directory's extension -> user lookup (DirectoryService.usersByExtension, behind the calls
+ * module's agent-directory port and the operator gateway's), on real PostgreSQL: one query per
+ * batch, answers reused for a few seconds (and no longer).
  */
 import { DataSource } from 'typeorm';
 import { typeOrmOptions } from '../../src/database/typeorm-options.js';
-import { extensionKey } from '../../src/modules/calls/ports/calls.ports.js';
-import { SqlAgentDirectory, SqlSupervision } from '../../src/modules/calls/ports/directory-sql.binding.js';
+import { extensionKey, ExtensionOwners } from '../../src/modules/directory/peers/extension-owners.js';
 import { createTestDatabase } from '../support/test-database.js';
 
-describe('directory SQL bindings (real PostgreSQL)', () => {
+describe('ExtensionOwners (real PostgreSQL)', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let ds: DataSource;
   let queries = 0;
@@ -44,22 +44,6 @@ describe('directory SQL bindings (real PostgreSQL)', () => {
         [pbx, user[name], ext, `Local/${ext}@phones/n`],
       );
     }
-    const group = (
-      await one<{ id: string }>(
-        `INSERT INTO directory_groups (name, pbx_id, queue) VALUES ('Support', $1, 'support') RETURNING id`,
-        [pbx],
-      )
-    ).id;
-    for (const [name, role] of [
-      ['alice', 'member'],
-      ['sam', 'supervisor'],
-    ]) {
-      await ds.query(`INSERT INTO directory_memberships (group_id, user_id, role) VALUES ($1, $2, $3)`, [
-        group,
-        user[name],
-        role,
-      ]);
-    }
     const query = ds.query.bind(ds);
     ds.query = ((sql: string, params?: unknown[]) => {
       queries++;
@@ -72,7 +56,7 @@ describe('directory SQL bindings (real PostgreSQL)', () => {
   });
 
   it('finds the users of a batch of extensions in one query, then reuses the answers', async () => {
-    const dir = new SqlAgentDirectory(ds);
+    const dir = new ExtensionOwners(ds);
     const keys = ['1001', '1003', '1002', '1001'].map((extension) => ({ pbxId: pbx, extension }));
     const before = queries;
     const found = await dir.usersByExtension(keys);
@@ -91,7 +75,7 @@ describe('directory SQL bindings (real PostgreSQL)', () => {
   });
 
   it('counts a phone added a moment ago at once', async () => {
-    const dir = new SqlAgentDirectory(ds);
+    const dir = new ExtensionOwners(ds);
     const key = [{ pbxId: pbx, extension: '1004' }];
     expect((await dir.usersByExtension(key)).size).toBe(0);
     await ds.query(
@@ -102,8 +86,8 @@ describe('directory SQL bindings (real PostgreSQL)', () => {
   });
 
   it('sees a phone handed to someone else once the answer has aged', async () => {
-    const fresh = new SqlAgentDirectory(ds, 0);
-    const cached = new SqlAgentDirectory(ds, 60_000);
+    const fresh = new ExtensionOwners(ds, 0);
+    const cached = new ExtensionOwners(ds, 60_000);
     const key = [{ pbxId: pbx, extension: '1003' }];
     expect((await cached.usersByExtension(key)).get(extensionKey(pbx, '1003'))).toBe(user.carol);
     await ds.query(`UPDATE directory_peers SET user_id = $1 WHERE extension = '1003'`, [user.sam]);
@@ -113,13 +97,5 @@ describe('directory SQL bindings (real PostgreSQL)', () => {
     } finally {
       await ds.query(`UPDATE directory_peers SET user_id = $1 WHERE extension = '1003'`, [user.carol]);
     }
-  });
-
-  it("gives a supervisor their groups' queues and members, and nothing to others", async () => {
-    const sup = new SqlSupervision(ds);
-    const s = await sup.groupsSupervisedBy(user.sam);
-    expect(s.queues).toEqual([{ pbxId: pbx, queue: 'support' }]);
-    expect([...s.userIds].sort()).toEqual([user.alice, user.sam].sort());
-    expect(await sup.groupsSupervisedBy(user.alice)).toEqual({ queues: [], userIds: [] });
   });
 });

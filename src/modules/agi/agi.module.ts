@@ -8,17 +8,19 @@ import { AgiPbxLocator } from './agi-pbx-locator.js';
 import type { AgiRoute } from './agi-route.js';
 import { AGI_ROUTES, AgiRouteRegistry } from './agi-route-registry.js';
 import { AGI_FAIL_OPEN, AgiServer } from './agi-server.js';
-import { DirectoryRoutingRepository } from './directory-routing.repository.js';
 import { FailOpenRunner } from './fail-open.js';
 import { ResponsibleRouting } from './responsible-routing.service.js';
-import { ROUTING_DIRECTORY } from './routing-directory.port.js';
 import { CallerNameAgiRoute } from './routes/caller-name.agi-route.js';
 import { ResponsibleAgiRoute } from './routes/responsible.agi-route.js';
 
 /** Every FastAGI route. To add one: write an AgiRoute class in routes/ and list it here. */
 const AGI_ROUTE_CLASSES: Type<AgiRoute>[] = [ResponsibleAgiRoute, CallerNameAgiRoute];
 
-/** FastAGI routing: the TCP server Asterisk asks, and the same lookups over HTTP. */
+/**
+ * FastAGI routing: the TCP server Asterisk asks, and the same lookups over HTTP. The routing port
+ * (ROUTING_DIRECTORY, routing-directory.port.ts) comes from DirectoryModule; contacts from
+ * ContactsModule.
+ */
 @Module({
   imports: [ContactsModule, DirectoryModule, PbxModule],
   controllers: [AgiController],
@@ -30,11 +32,6 @@ const AGI_ROUTE_CLASSES: Type<AgiRoute>[] = [ResponsibleAgiRoute, CallerNameAgiR
       useFactory: (routes: AgiRoute[]) => new AgiRouteRegistry(routes),
       inject: [AGI_ROUTES],
     },
-    // DirectoryModule exports a binding of this port over DirectoryService too; this local one
-    // wins inside AgiModule: the same rules as one prepared statement, about a third less CPU per
-    // FastAGI request in bench:agi (docs/PERFORMANCE.md).
-    DirectoryRoutingRepository,
-    { provide: ROUTING_DIRECTORY, useExisting: DirectoryRoutingRepository },
     // Lookups still running (late ones included) are bounded like the connections.
     {
       provide: AGI_FAIL_OPEN,

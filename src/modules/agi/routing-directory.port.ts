@@ -1,7 +1,8 @@
 /**
  * What FastAGI routing needs from the call-center directory (peers, groups, memberships), as a
- * port: the routing code depends on this interface; agi.module.ts binds it to
- * DirectoryRoutingRepository (the directory's tables and DirectoryService).
+ * port: the routing code depends on this interface; the directory module provides it over
+ * DirectoryService by this Symbol.for key (directory/directory-ports.binding.ts) and exports it
+ * to AgiModule, which imports DirectoryModule.
  */
 export const ROUTING_DIRECTORY = Symbol.for('switchboard.agi.routing-directory');
 

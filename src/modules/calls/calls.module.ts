@@ -10,16 +10,15 @@ import { CommEventsRepository } from './comm-events/comm-events.repository.js';
 import { CommEventsService } from './comm-events/comm-events.service.js';
 import { LiveController } from './live/live.controller.js';
 import { LiveService } from './live/live.service.js';
-import { CALLS_CONTACT_MATCHER } from './ports/calls.ports.js';
 import { CallsPorts } from './ports/calls-ports.js';
-import { SqlContactMatcher } from './ports/contacts-sql.binding.js';
-import { directorySqlProviders } from './ports/directory-sql.binding.js';
 import { RecordingStore } from './recordings/recording-store.js';
 
 /**
  * Calls: one call tracker per PBX fed by the AMI gateway (CallsService), its domain events on the
  * CallEventsBus, their persistence as CommEvents (CommEventWriter), and the REST read side
- * (/api/v1/comm-events, /api/v1/live). Public: CallsService and CallEventsBus.
+ * (/api/v1/comm-events, /api/v1/live). Public: CallsService and CallEventsBus. Agent users,
+ * contacts and supervision come through ports (ports/calls.ports.ts) the directory and contacts
+ * modules provide; CallsPorts finds them at bootstrap.
  */
 @Module({
   imports: [AmiModule],
@@ -33,8 +32,6 @@ import { RecordingStore } from './recordings/recording-store.js';
     CommEventsService,
     RecordingStore,
     LiveService,
-    { provide: CALLS_CONTACT_MATCHER, useClass: SqlContactMatcher },
-    ...directorySqlProviders,
     // The directory's live agent state (GET /api/v1/groups/:id/members), from the trackers.
     {
       provide: DIRECTORY_LIVE_STATE,

@@ -36,7 +36,8 @@ export const MAX_LOOKUP_CANDIDATES = 100;
 
 /**
  * Contacts and finding them by phone number. Other modules use `lookup()` (the FastAGI routing,
- * the operators' popups, matching communication events to contacts).
+ * the operators' popups) and `contactIdsByNumber()` (matching communication events to contacts,
+ * bound to the calls module's contact-matcher port in contacts-ports.binding.ts).
  */
 @Injectable()
 export class ContactsService {
@@ -86,6 +87,21 @@ export class ContactsService {
     const byIndex = await this.repo.bestMatches(keys);
     const out = new Map<string, ContactMatch>();
     for (const [i, m] of byIndex) out.set(asked[i], m);
+    return out;
+  }
+
+  /**
+   * The id of the best contact of each number (bestMatches' statement, in batches of
+   * MAX_BATCH_NUMBERS distinct numbers, so any count is taken): what communication events are
+   * matched with. Numbers without a match, or without digits, are absent.
+   */
+  async contactIdsByNumber(numbers: readonly string[]): Promise<Map<string, string>> {
+    const distinct = [...new Set(numbers)];
+    const out = new Map<string, string>();
+    for (let i = 0; i < distinct.length; i += MAX_BATCH_NUMBERS) {
+      for (const [n, m] of await this.bestMatches(distinct.slice(i, i + MAX_BATCH_NUMBERS)))
+        out.set(n, m.contactId);
+    }
     return out;
   }
 

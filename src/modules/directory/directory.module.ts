@@ -7,6 +7,7 @@ import { AuditEntry } from './audit/audit-entry.entity.js';
 import { AuditController } from './audit/audit.controller.js';
 import { AuditService } from './audit/audit.service.js';
 import { DirectoryAccess } from './directory-access.service.js';
+import { directoryPortProviders, ROUTING_DIRECTORY } from './directory-ports.binding.js';
 import { DirectoryService } from './directory.service.js';
 import { GroupNumber } from './groups/group-number.entity.js';
 import { Group } from './groups/group.entity.js';
@@ -21,12 +22,13 @@ import { PeersController } from './peers/peers.controller.js';
 import { PeersService } from './peers/peers.service.js';
 import { QueueRemoval } from './sync/queue-removal.entity.js';
 import { QueueSyncService } from './sync/queue-sync.service.js';
-import { ROUTING_DIRECTORY, routingDirectoryProvider } from './routing-directory.binding.js';
 
 /**
  * The call-center directory: peers (phones), groups (queues and their DIDs), memberships (agents),
  * the audit log of their changes, and the sync that makes Asterisk's queues follow them.
- * Public service: DirectoryService; also ROUTING_DIRECTORY, the FastAGI routing port over it.
+ * Public service: DirectoryService; it also provides the ports other modules read it through
+ * (directory-ports.binding.ts: FastAGI routing, the calls module's agent directory and supervision,
+ * the operator gateway's directory).
  */
 @Module({
   imports: [
@@ -45,7 +47,7 @@ import { ROUTING_DIRECTORY, routingDirectoryProvider } from './routing-directory
     MembershipsService,
     QueueSyncService,
     LiveStateLocator,
-    routingDirectoryProvider,
+    ...directoryPortProviders,
   ],
   exports: [DirectoryService, ROUTING_DIRECTORY],
 })

@@ -1,8 +1,11 @@
 /**
  * What the calls module needs from the directory and from contacts, as small ports. Whoever owns
- * the data provides the token anywhere in the app (`{ provide: CALLS_AGENT_DIRECTORY, useClass: ... }`);
- * the calls module finds it at bootstrap (see CallsPorts) and works without it meanwhile: agent user
- * ids and contact ids stay null, supervisors see only their own calls.
+ * the data provides the token anywhere in the app, by its Symbol.for key: the directory module
+ * binds CALLS_AGENT_DIRECTORY and CALLS_SUPERVISION to DirectoryService
+ * (directory/directory-ports.binding.ts), the contacts module CALLS_CONTACT_MATCHER to
+ * ContactsService (contacts/contacts-ports.binding.ts). The calls module finds them at bootstrap
+ * (see CallsPorts) and works without them: agent user ids and contact ids stay null, supervisors
+ * see only their own calls.
  */
 
 export const CALLS_AGENT_DIRECTORY = Symbol.for('switchboard.calls.agent-directory');

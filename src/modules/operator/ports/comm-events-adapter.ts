@@ -1,36 +1,58 @@
 import type { PreviousCall } from '../../../client/operator-protocol.js';
 import type { Principal } from '../../auth/principal.js';
+import type { CallEventsBus, CommEventSavedEvent } from '../../calls/call-events.bus.js';
 import type { CommEventQueryDto } from '../../calls/comm-events/comm-event.dto.js';
 import type { CommEventsService } from '../../calls/comm-events/comm-events.service.js';
 import type { OperatorCommEvents } from './operator-ports.js';
 
 /** The gateway reads the history as an admin would; what reaches an operator is its own decision. */
 const GATEWAY: Principal = { kind: 'api-key', role: 'admin', keyId: 'operator-gateway' };
-const POLL_MS = 100;
+/** Most calls waiting for their CommEvent at once; past it, a call gets only the one lookup. */
+export const MAX_COMM_EVENT_WAITERS = 5_000;
+
+interface Waiter {
+  resolve(id: string | null): void;
+  timer: NodeJS.Timeout;
+}
 
 /**
- * The history port over the calls module's CommEventsService (interim: it has no lookup by
- * Linkedid yet, so a call's CommEvent is found among its number's newest ones).
+ * The history port over the calls module's CommEventsService and CallEventsBus. A call's
+ * CommEvent id comes from 'comm-event.saved' (one listener for every waiting call), after one
+ * `findByLinkedid` in case the row was written already; no polling. Waiters are bounded
+ * (maxWaiters) and leave on their timeout.
  */
 export class CommEventsOperatorAdapter implements OperatorCommEvents {
-  constructor(private readonly service: CommEventsService) {}
+  /** `${pbxId}\n${linkedid}` -> the calls waiting for that row. */
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  private waiting = 0;
+  private readonly onSaved = (e: CommEventSavedEvent) => this.settle(key(e.pbxId, e.linkedid), e.id);
+
+  constructor(
+    private readonly service: CommEventsService,
+    private readonly bus: CallEventsBus,
+    private readonly maxWaiters = MAX_COMM_EVENT_WAITERS,
+  ) {
+    bus.on('comm-event.saved', this.onSaved);
+  }
+
+  /** Calls waiting now (for /health-style checks and tests). */
+  get pending(): number {
+    return this.waiting;
+  }
 
   async idOf(
     call: { pbxId: string; linkedid: string; number: string | null },
     waitMs: number,
   ): Promise<string | null> {
-    if (!call.number) return null;
-    const deadline = Date.now() + waitMs;
-    for (;;) {
-      const { items } = await this.service.list(GATEWAY, {
-        number: call.number,
-        limit: 10,
-      } satisfies Partial<CommEventQueryDto> as CommEventQueryDto);
-      const found = items.find((i) => i.pbxId === call.pbxId && i.linkedid === call.linkedid);
-      if (found) return found.id;
-      if (Date.now() + POLL_MS > deadline) return null;
-      await new Promise((r) => setTimeout(r, POLL_MS));
+    const k = key(call.pbxId, call.linkedid);
+    if (this.waiting >= this.maxWaiters || waitMs <= 0) {
+      return (await this.service.findByLinkedid(call.pbxId, call.linkedid))?.id ?? null;
     }
+    // Listen before looking: a row saved between the lookup and the listening is not missed.
+    const saved = this.wait(k, waitMs);
+    const found = await this.service.findByLinkedid(call.pbxId, call.linkedid).catch(() => undefined);
+    if (found) this.settle(k, found.id);
+    return saved;
   }
 
   async previousCalls(number: string, limit: number): Promise<PreviousCall[]> {
@@ -50,4 +72,50 @@ export class CommEventsOperatorAdapter implements OperatorCommEvents {
         talkSeconds: i.talkSeconds ?? 0,
       }));
   }
+
+  /** Stops listening and answers every waiting call with null. */
+  close(): void {
+    this.bus.off('comm-event.saved', this.onSaved);
+    for (const k of [...this.waiters.keys()]) this.settle(k, null);
+  }
+
+  private wait(k: string, waitMs: number): Promise<string | null> {
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        resolve,
+        timer: setTimeout(() => {
+          this.drop(k, waiter);
+          resolve(null);
+        }, waitMs),
+      };
+      waiter.timer.unref();
+      let set = this.waiters.get(k);
+      if (!set) this.waiters.set(k, (set = new Set()));
+      set.add(waiter);
+      this.waiting++;
+    });
+  }
+
+  /** Answers (and removes) every call waiting for this row. Runs on the bus: in-memory only. */
+  private settle(k: string, id: string | null): void {
+    const set = this.waiters.get(k);
+    if (!set) return;
+    this.waiters.delete(k);
+    this.waiting -= set.size;
+    for (const w of set) {
+      clearTimeout(w.timer);
+      w.resolve(id);
+    }
+  }
+
+  private drop(k: string, waiter: Waiter): void {
+    const set = this.waiters.get(k);
+    if (!set?.delete(waiter)) return;
+    this.waiting--;
+    if (set.size === 0) this.waiters.delete(k);
+  }
+}
+
+function key(pbxId: string, linkedid: string): string {
+  return `${pbxId}\n${linkedid}`;
 }

@@ -1,11 +1,10 @@
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import { AppError, ErrorCode } from '../../../common/errors/app-error.js';
 import { CallEventsBus } from '../../calls/call-events.bus.js';
 import { CallsService } from '../../calls/calls.service.js';
 import { CommEventsService } from '../../calls/comm-events/comm-events.service.js';
-import { type AgentDirectory, CALLS_AGENT_DIRECTORY } from '../../calls/ports/calls.ports.js';
 import { CommEventsOperatorAdapter } from './comm-events-adapter.js';
-import { DirectoryOperatorAdapter } from './directory-adapter.js';
 import {
   OPERATOR_COMM_EVENTS,
   OPERATOR_DIRECTORY,
@@ -19,20 +18,34 @@ const NO_COMM_EVENTS: OperatorCommEvents = {
   previousCalls: () => Promise.resolve([]),
 };
 
+/** Without the directory module, every directory read or change fails with UNAVAILABLE. */
+const unavailable = (): Promise<never> =>
+  Promise.reject(new AppError(ErrorCode.UNAVAILABLE, 'The directory is not available (not loaded)'));
+const NO_DIRECTORY: OperatorDirectory = {
+  usersByExtension: unavailable,
+  peerOfUser: unavailable,
+  groupsOfUser: unavailable,
+  supervisorsOfUser: unavailable,
+  groupOfQueue: unavailable,
+  setPaused: unavailable,
+};
+
 /**
  * Binds the gateway's ports once the app is built (the same pattern as the calls module's
- * CallsPorts): a provider of the token anywhere in the app wins; otherwise the directory is read
- * through its services (DirectoryOperatorAdapter) and the history port stays empty. The calls
- * module's service and bus are found the same way, so the operator module does not depend on
- * the calls module being loaded (a bare gateway still authenticates and answers commands).
+ * CallsPorts): OPERATOR_DIRECTORY is provided by the directory module (over DirectoryService); a
+ * provider of OPERATOR_COMM_EVENTS anywhere in the app wins, else the history is read from the
+ * calls module's CommEventsService and CallEventsBus (CommEventsOperatorAdapter). The calls
+ * module's service and bus are found the same way, so the operator module depends on neither
+ * module being loaded (a bare gateway still authenticates and answers commands).
  */
 @Injectable()
-export class OperatorPorts implements OnApplicationBootstrap {
+export class OperatorPorts implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(OperatorPorts.name);
-  directory!: OperatorDirectory;
+  directory: OperatorDirectory = NO_DIRECTORY;
   commEvents: OperatorCommEvents = NO_COMM_EVENTS;
   calls: CallsService | undefined;
   bus: CallEventsBus | undefined;
+  private adapter: CommEventsOperatorAdapter | undefined;
   private readonly bootstrapHooks: (() => void)[] = [];
 
   constructor(private readonly moduleRef: ModuleRef) {}
@@ -43,16 +56,15 @@ export class OperatorPorts implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    this.directory =
-      this.find<OperatorDirectory>(OPERATOR_DIRECTORY) ??
-      new DirectoryOperatorAdapter(this.moduleRef, this.find<AgentDirectory>(CALLS_AGENT_DIRECTORY));
-    const history = this.find(CommEventsService);
-    this.commEvents =
-      this.find<OperatorCommEvents>(OPERATOR_COMM_EVENTS) ??
-      (history ? new CommEventsOperatorAdapter(history) : NO_COMM_EVENTS);
+    this.directory = this.find<OperatorDirectory>(OPERATOR_DIRECTORY) ?? NO_DIRECTORY;
     this.calls = this.find(CallsService);
     this.bus = this.find(CallEventsBus);
+    const history = this.find(CommEventsService);
+    const provided = this.find<OperatorCommEvents>(OPERATOR_COMM_EVENTS);
+    if (!provided && history && this.bus) this.adapter = new CommEventsOperatorAdapter(history, this.bus);
+    this.commEvents = provided ?? this.adapter ?? NO_COMM_EVENTS;
     const missing = [
+      this.directory === NO_DIRECTORY ? 'directory (agent commands and popups fail)' : undefined,
       this.calls && this.bus ? undefined : 'calls (no popups, no call events)',
       this.commEvents === NO_COMM_EVENTS
         ? 'comm events (no call history in popups, call:ended without CommEvent id)'
@@ -60,6 +72,10 @@ export class OperatorPorts implements OnApplicationBootstrap {
     ].filter((m) => m !== undefined);
     if (missing.length > 0) this.logger.warn({ missing }, 'Operator gateway: some ports have no provider');
     for (const fn of this.bootstrapHooks) fn();
+  }
+
+  onModuleDestroy(): void {
+    this.adapter?.close();
   }
 
   private find<T>(token: symbol | (abstract new (...args: never[]) => T)): T | undefined {

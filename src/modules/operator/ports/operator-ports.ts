@@ -4,7 +4,9 @@ import type { PreviousCall } from '../../../client/operator-protocol.js';
 /**
  * What the operator gateway needs from the directory and from the call history, as small ports
  * (the same pattern as the calls module's ports). OperatorPorts binds each to its provider at
- * bootstrap: the token when someone provides it, else the adapter in ./directory-adapter.ts.
+ * bootstrap: OPERATOR_DIRECTORY is provided by the directory module over DirectoryService
+ * (directory/directory-ports.binding.ts, by this Symbol.for key); the history is the token when
+ * someone provides it, else the adapter in ./comm-events-adapter.ts over the calls module.
  */
 
 export const OPERATOR_DIRECTORY = Symbol.for('switchboard.operator.directory');
@@ -36,7 +38,10 @@ export interface OperatorMembership {
 export interface OperatorDirectory {
   /** The user owning each (PBX, extension); keys of the answer are `${pbxId}\n${extension}`. */
   usersByExtension(keys: readonly { pbxId: string; extension: string }[]): Promise<Map<string, string>>;
-  /** The phone the user takes calls on (the one they are logged in with first), null when none. */
+  /**
+   * The phone the user takes calls on (the one they are available on, else their first active
+   * one: still their phone for click-to-call when paused or logged off), null when none.
+   */
   peerOfUser(userId: string, pbxId?: string): Promise<OperatorPeer | null>;
   groupsOfUser(userId: string): Promise<OperatorMembership[]>;
   /** Users supervising a group the user belongs to. */
@@ -49,8 +54,8 @@ export interface OperatorDirectory {
 
 export interface OperatorCommEvents {
   /**
-   * The CommEvent id of a call (its customer's number helps find it); null when it is not written
-   * (yet) after waiting up to waitMs.
+   * The CommEvent id of a call (by PBX and Linkedid; the customer's number is informative); null
+   * when it is not written (yet) after waiting up to waitMs.
    */
   idOf(
     call: { pbxId: string; linkedid: string; number: string | null },
