@@ -73,6 +73,7 @@ describe('fault: the AMI link cut mid-call and restored', () => {
     await sleep(2000);
     short.relay.restore();
     await sleep(13_000);
+    const restoredAt = Date.now();
     long.relay.restore();
     // The client reconnects on its backoff schedule (capped); the call is closed when the link is back.
     const linkBackAt = await until(
@@ -86,6 +87,7 @@ describe('fault: the AMI link cut mid-call and restored', () => {
       async () => (await commEvents(app!)).find((c) => c.id === callLong.id && c.status === 'complete'),
       30_000,
     );
+    const closedSeenAt = Date.now();
     const longRow = await commEvent(app, closed.id);
     expect(longRow).toMatchObject({
       outcome: 'answered',
@@ -99,7 +101,14 @@ describe('fault: the AMI link cut mid-call and restored', () => {
         `not closed as vanished: cut at ${new Date(cutAt).toISOString()}, link back ${new Date(linkBackAt).toISOString()}: ${JSON.stringify(longRow)}\n${app.output().slice(-4000)}`,
       );
     expect(longRow.note).toMatch(/vanished|link/i);
-    expect(Math.abs(Date.parse(longRow.endedAt!) - linkBackAt)).toBeLessThan(3000);
+    // Ended when the link came back: not at the cut, nor when the call really ended (during the
+    // cut, ~6 s before the restore), nor later than the test saw the row closed. An order, not a
+    // speed: a loaded machine may take any time to reconnect.
+    expect(Date.parse(longRow.endedAt!)).toBeGreaterThanOrEqual(restoredAt);
+    expect(Date.parse(longRow.endedAt!)).toBeLessThanOrEqual(closedSeenAt);
+    process.stdout.write(
+      `AMI link restored, the long call closed ${Date.parse(longRow.endedAt!) - restoredAt} ms later (link seen up after ${linkBackAt - restoredAt} ms)\n`,
+    );
 
     const ended = await until(
       'the short call complete',

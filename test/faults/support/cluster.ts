@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -83,7 +83,17 @@ export async function spawnInstance(name: string, env: Record<string, string>): 
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  // The child never outlives the test process (a crashed or killed run must not leave instances
+  // holding ports and CPU), and its DATA_DIR goes with it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = new Promise<number | null>((r) =>
+    child.once('exit', (code) => {
+      process.off('exit', killOnExit);
+      rmSync(dataDir, { recursive: true, force: true });
+      r(code);
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   try {
     await until(
