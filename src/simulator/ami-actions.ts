@@ -554,6 +554,21 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     ]);
   },
 
+  /** app_mixmonitor.c manager_mixmonitor: Success without a Message, then the channel's events. */
+  mixmonitor(ctx, s, msg) {
+    const name = header(msg, 'channel') ?? '';
+    if (name === '') return fail(s, msg, 'No channel specified');
+    const ch = ctx.model.findChannel(name);
+    if (!ch) return fail(s, msg, 'No such channel');
+    const file = header(msg, 'file') ?? '';
+    // mixmonitor_exec refuses to run without a file (the r()/t() options aside, not simulated)
+    if (file === '') return fail(s, msg, 'Could not start monitoring channel');
+    reply(s, [['Response', 'Success'], ...actionIdField(actionId(msg))]);
+    const { varSet, started } = ctx.model.startMixMonitor(ch, file);
+    ctx.broadcast(varSet, eventCategory('dialplan'));
+    ctx.broadcast(started, eventCategory('call'));
+  },
+
   setvar(ctx, s, msg) {
     const variable = header(msg, 'variable') ?? '';
     if (variable === '') return fail(s, msg, 'No variable specified');

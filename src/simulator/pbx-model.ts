@@ -29,6 +29,8 @@ const HANGUP_CAUSES: Readonly<Record<number, string>> = {
 /** Limits on what the network feeds into the model (replayed or emitted events). */
 const MAX_CHANNELS = 20_000;
 const MAX_DEVICES = 10_000;
+/** ast_config_AST_MONITOR_DIR of the recorded lab (the fixtures' recordings live there). */
+const MONITOR_DIR = '/var/spool/asterisk/monitor';
 const MAX_VARS_PER_CHANNEL = 64;
 const MAX_GLOBALS = 1_000;
 const MAX_CALLERS_PER_QUEUE = 10_000;
@@ -765,6 +767,22 @@ export class PbxModel {
       ['Variable', variable],
       ['Value', value],
     ]);
+  }
+
+  /**
+   * MixMonitor started on a channel (app_mixmonitor's mixmonitor_exec): a relative file name lands
+   * under the monitor directory, MIXMONITOR_FILENAME says where (VarSet), then MixMonitorStart.
+   */
+  startMixMonitor(ch: ModelChannel, file: string): { varSet: string; started: string } {
+    const path = file.startsWith('/') ? file : `${MONITOR_DIR}/${file}`;
+    return {
+      varSet: this.setChannelVar(ch, 'MIXMONITOR_FILENAME', path),
+      started: formatFrame([
+        ['Event', 'MixMonitorStart'],
+        ['Privilege', 'call,all'],
+        ...this.channelFields(ch),
+      ]),
+    };
   }
 
   /**

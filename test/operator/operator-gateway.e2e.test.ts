@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { header } from '../../src/protocol/ami/ami-message.js';
 import { AppConfig } from '../../src/config/app-config.js';
 import {
@@ -11,6 +12,8 @@ import {
   startOperatorLab,
   until,
 } from './operator-test-kit.js';
+
+const PgClient = pg.Client;
 
 /**
  * The operator gateway end to end: the whole app, the PBX simulator over loopback TCP playing the
@@ -443,11 +446,33 @@ describe('Operator gateway (/operator) against the PBX simulator', () => {
         );
         expect(mix.headers).toMatchObject({ options: 'b' });
         expect(mix.headers.channel).toMatch(/^Local\/1003@phones-[0-9a-f]{8};1$/);
-        await carol.waitFor(
+        const answered = await carol.waitFor(
           'dial:progress',
           (e) => e.dialId === ack.dialId && e.state === 'answered',
           20_000,
         );
+        // The PBX said where it records (VarSet MIXMONITOR_FILENAME): once the call ends (the
+        // simulator plays the recorded click-to-call to its hang-up), the CommEvent keeps it.
+        const callId = answered.callId!;
+        const linkedid = callId.slice(callId.lastIndexOf(':') + 1);
+        const record = await until('the CommEvent of the recorded click-to-call', async () => {
+          const res = await call(lab.app, 'GET', '/api/v1/comm-events?number=84951112233&limit=50');
+          const items = (
+            res.body as { items: { linkedid: string; status: string; recordingUrl: string | null }[] }
+          ).items;
+          return items.find((i) => i.linkedid === linkedid && i.status === 'complete');
+        });
+        expect(record.recordingUrl).toMatch(/\/api\/v1\/comm-events\/[0-9a-f-]{36}\/recording$/);
+        const pg = new PgClient({ connectionString: lab.app.databaseUrl });
+        await pg.connect();
+        try {
+          const { rows } = await pg.query('SELECT recording_path FROM comm_events WHERE linkedid = $1', [
+            linkedid,
+          ]);
+          expect(rows).toEqual([{ recording_path: `/var/spool/asterisk/monitor/${linkedid}-out.wav` }]);
+        } finally {
+          await pg.end();
+        }
       } finally {
         config.operator.recordOutCalls = false;
       }

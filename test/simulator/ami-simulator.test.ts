@@ -386,7 +386,7 @@ describe('AmiSimulator (real TCP on 127.0.0.1)', () => {
     expect(header(done, 'listitems')).toBe('0');
   });
 
-  it('CoreShowChannels, Status and Hangup follow the channels that were sent', async () => {
+  it('CoreShowChannels, Status, MixMonitor and Hangup follow the channels that were sent', async () => {
     const port = await startSim();
     const c = await login(port);
     sim!.emitEvent({
@@ -416,6 +416,20 @@ describe('AmiSimulator (real TCP on 127.0.0.1)', () => {
     expect(header(status, 'eventlist')).toBe('start');
     const st = await c.waitFor((m) => header(m, 'event') === 'Status');
     expect(header(st, 'type')).toBe('PJSIP');
+
+    // MixMonitor as app_mixmonitor.c answers it, with the recordings' VarSet of the file
+    const noFile = await c.action('MixMonitor', { Channel: 'PJSIP/1001-00000001' }, 'mm-0');
+    expect(header(noFile, 'message')).toBe('Could not start monitoring channel');
+    const mix = await c.action('MixMonitor', { Channel: 'PJSIP/1001-00000001', File: 'x.wav' }, 'mm-1');
+    expect(mix.headers).toEqual({ response: 'Success', actionid: 'mm-1' });
+    const varSet = await c.waitFor(
+      (m) => header(m, 'event') === 'VarSet' && header(m, 'variable') === 'MIXMONITOR_FILENAME',
+    );
+    expect(header(varSet, 'value')).toBe('/var/spool/asterisk/monitor/x.wav');
+    expect(header(varSet, 'uniqueid')).toBe('1795390000.1');
+    await c.waitFor((m) => header(m, 'event') === 'MixMonitorStart');
+    const gone = await c.action('MixMonitor', { Channel: 'PJSIP/9999-00000009', File: 'y.wav' }, 'mm-2');
+    expect(header(gone, 'message')).toBe('No such channel');
 
     const hung = await c.action('Hangup', { Channel: 'PJSIP/1001-00000001' }, 'h-1');
     expect(header(hung, 'message')).toBe('Channel Hungup');
