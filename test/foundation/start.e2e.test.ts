@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -30,6 +30,39 @@ async function waitFor<T>(what: string, fn: () => T | undefined, ms: number): Pr
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * After a failure part way: SIGTERM (the app stops its embedded PostgreSQL), SIGKILL if it hangs,
+ * then the PostgreSQL of postmaster.pid if it outlived the app, and the temporary directory.
+ */
+async function stopLeavingNothing(svc: ReturnType<typeof startService>, dataDir: string): Promise<void> {
+  if (svc.child.exitCode === null && svc.child.signalCode === null) {
+    svc.child.kill('SIGTERM');
+    const stopped = await Promise.race([svc.exited.then(() => true), sleep(15_000).then(() => false)]);
+    if (!stopped) svc.child.kill('SIGKILL');
+  }
+  const pidFile = join(dataDir, 'pg', 'postmaster.pid');
+  if (existsSync(pidFile)) {
+    const pgPid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    try {
+      process.kill(pgPid, 'SIGINT'); // fast shutdown
+      for (let i = 0; i < 50 && isAlive(pgPid); i++) await sleep(100);
+    } catch {
+      // already gone
+    }
+  }
+  rmSync(resolve(dataDir, '..'), { recursive: true, force: true });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -80,7 +113,7 @@ describe('starting the service as a user does (dist/src/main.js)', () => {
       expect(await svc.exited).toBe(0);
       expect(() => process.kill(pgPid, 0)).toThrow(); // the embedded server stopped with the app
     } finally {
-      if (svc.child.exitCode === null) svc.child.kill('SIGKILL');
+      await stopLeavingNothing(svc, dataDir);
     }
   });
 });

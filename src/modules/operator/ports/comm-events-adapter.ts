@@ -9,6 +9,8 @@ import type { OperatorCommEvents } from './operator-ports.js';
 const GATEWAY: Principal = { kind: 'api-key', role: 'admin', keyId: 'operator-gateway' };
 /** Most calls waiting for their CommEvent at once; past it, a call gets only the one lookup. */
 export const MAX_COMM_EVENT_WAITERS = 5_000;
+/** CommEvent ids remembered from 'comm-event.saved' (a row is saved when its call starts). */
+const MAX_KNOWN_IDS = 20_000;
 
 interface Waiter {
   resolve(id: string | null): void;
@@ -17,15 +19,26 @@ interface Waiter {
 
 /**
  * The history port over the calls module's CommEventsService and CallEventsBus. A call's
- * CommEvent id comes from 'comm-event.saved' (one listener for every waiting call), after one
- * `findByLinkedid` in case the row was written already; no polling. Waiters are bounded
+ * CommEvent id comes from 'comm-event.saved' (one listener for every waiting call, which also
+ * remembers the ids it sees: a call's row is first saved when the call starts, so the id is
+ * usually known by the time it ends, and else saved within the writer's next batch), and only
+ * when none came within the wait from one `findByLinkedid` (a row written before this instance
+ * listened); no polling. Waiters are bounded
  * (maxWaiters) and leave on their timeout.
  */
 export class CommEventsOperatorAdapter implements OperatorCommEvents {
   /** `${pbxId}\n${linkedid}` -> the calls waiting for that row. */
   private readonly waiters = new Map<string, Set<Waiter>>();
   private waiting = 0;
-  private readonly onSaved = (e: CommEventSavedEvent) => this.settle(key(e.pbxId, e.linkedid), e.id);
+  /** `${pbxId}\n${linkedid}` -> CommEvent id, oldest first: most calls need no lookup at all. */
+  private readonly known = new Map<string, string>();
+  private readonly onSaved = (e: CommEventSavedEvent) => {
+    const k = key(e.pbxId, e.linkedid);
+    this.known.delete(k);
+    if (this.known.size >= MAX_KNOWN_IDS) this.known.delete(this.known.keys().next().value!);
+    this.known.set(k, e.id);
+    this.settle(k, e.id);
+  };
 
   constructor(
     private readonly service: CommEventsService,
@@ -45,14 +58,16 @@ export class CommEventsOperatorAdapter implements OperatorCommEvents {
     waitMs: number,
   ): Promise<string | null> {
     const k = key(call.pbxId, call.linkedid);
+    const known = this.known.get(k);
+    if (known !== undefined) return known;
     if (this.waiting >= this.maxWaiters || waitMs <= 0) {
       return (await this.service.findByLinkedid(call.pbxId, call.linkedid))?.id ?? null;
     }
-    // Listen before looking: a row saved between the lookup and the listening is not missed.
-    const saved = this.wait(k, waitMs);
+    const saved = await this.wait(k, waitMs);
+    if (saved !== null) return saved;
+    // Not seen saved: written before this instance listened (it took the PBX over), or not yet.
     const found = await this.service.findByLinkedid(call.pbxId, call.linkedid).catch(() => undefined);
-    if (found) this.settle(k, found.id);
-    return saved;
+    return found?.id ?? null;
   }
 
   async previousCalls(number: string, limit: number): Promise<PreviousCall[]> {
