@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type pg from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { LookupKeys, MatchKind, StoredPhoneKeys } from './contact-phone-keys.js';
 import type { ContactKind } from './contact.entity.js';
+import { pgPool } from '../../database/pg-pool.js';
 
 export interface PhoneRecord {
   readonly number: string;
@@ -172,7 +172,7 @@ export class ContactsRepository {
    */
   async lookup(keys: LookupKeys, limit: number): Promise<ContactMatch[]> {
     const { sql, params, name } = buildLookupQuery(keys, limit);
-    const pool = (this.ds.driver as unknown as { master: pg.Pool }).master;
+    const pool = pgPool(this.ds);
     const { rows } = (await pool.query({ name, text: sql, values: params })) as {
       rows: (Omit<ContactRow, 'created_at' | 'updated_at'> & {
         rank: number;
@@ -199,7 +199,7 @@ export class ContactsRepository {
     const out = new Map<number, ContactMatch>();
     if (keys.length === 0) return out;
     const { sql, params } = buildBestMatchesQuery(keys);
-    const pool = (this.ds.driver as unknown as { master: pg.Pool }).master;
+    const pool = pgPool(this.ds);
     const { rows } = await pool.query<
       Omit<ContactRow, 'created_at' | 'updated_at'> & {
         i: string;

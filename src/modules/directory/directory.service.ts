@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import type pg from 'pg';
 import type { DataSource, Repository } from 'typeorm';
 import { AppError } from '../../common/errors/app-error.js';
 import { UUID_PATTERN as UUID } from '../../common/uuid.js';
@@ -13,6 +12,7 @@ import { type MemberRole, Membership } from './members/membership.entity.js';
 import { MembershipsService } from './members/memberships.service.js';
 import { ExtensionOwners, type PbxExtension } from './peers/extension-owners.js';
 import { Peer } from './peers/peer.entity.js';
+import { pgPool } from '../../database/pg-pool.js';
 
 /** A phone, for routing and click-to-call. */
 export interface DirectoryPeer {
@@ -136,7 +136,7 @@ export class DirectoryService {
     // a PBX id (what FastAGI's locator gives) costs no lookup; a name is resolved first
     const pbx = pbxId === undefined || UUID.test(pbxId) ? pbxId : await this.pbxIdOf(pbxId);
     if (pbx === null) return null;
-    const pool = (this.db.driver as unknown as { master: pg.Pool }).master;
+    const pool = pgPool(this.db);
     const { rows } = await pool.query<PeerRow>({ ...AVAILABLE_PEER, values: [userId, pbx ?? null] });
     const r = rows[0];
     return r

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, type Repository } from 'typeorm';
+import { pgPool } from '../../../database/pg-pool.js';
 import { Callback } from './callback.entity.js';
 
 export type NewCallback = Omit<
@@ -27,17 +28,27 @@ export class CallbacksRepository {
     return id ? this.rows.findOneBy({ id }) : null;
   }
 
-  /** Closes every open task of this number (by its last digits); answers the closed rows. */
-  async closeByNumber(matchDigits: string, reason: 'called-back', by: string, at: Date): Promise<Callback[]> {
-    const res = await this.rows
-      .createQueryBuilder()
-      .update(Callback)
-      .set({ status: 'closed', closedAt: at, closedReason: reason, closedBy: by })
-      .where(`status = 'open' AND match_digits = :matchDigits`, { matchDigits })
-      .returning('id')
-      .execute();
-    const ids = (res.raw as { id: string }[]).map((r) => r.id);
-    return ids.length === 0 ? [] : this.rows.findBy(ids.map((id) => ({ id })));
+  /**
+   * Closes every open task of these numbers (by their last digits) in one statement, each by its
+   * own call (the first one given for a number); answers the closed rows.
+   */
+  async closeByNumbers(
+    items: readonly { matchDigits: string; by: string }[],
+    reason: 'called-back',
+    at: Date,
+  ): Promise<Callback[]> {
+    if (items.length === 0) return [];
+    const { rows } = await pgPool(this.rows.manager.connection).query<{ id: string }>(
+      `UPDATE callbacks c
+       SET status = 'closed', closed_at = $3, closed_reason = $4, closed_by = k.closer
+       FROM (SELECT DISTINCT ON (m) m, closer
+             FROM unnest($1::varchar[], $2::varchar[]) WITH ORDINALITY AS u(m, closer, i)
+             ORDER BY m, i) k
+       WHERE c.status = 'open' AND c.match_digits = k.m
+       RETURNING c.id`,
+      [items.map((i) => i.matchDigits), items.map((i) => i.by), at, reason],
+    );
+    return rows.length === 0 ? [] : this.rows.findBy(rows.map(({ id }) => ({ id })));
   }
 
   async close(id: string, reason: 'done', by: string, at: Date): Promise<Callback | null> {

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { AppError, ErrorCode } from '../../../common/errors/app-error.js';
 import { AppConfig } from '../../../config/app-config.js';
 import type { Principal } from '../../auth/principal.js';
@@ -10,6 +10,17 @@ import type { Callback } from './callback.entity.js';
 import { CallbackResponseDto, type CallbackPageDto, type CallbackQueryDto } from './callback.dto.js';
 import { CallbacksRepository } from './callbacks.repository.js';
 
+/** How long the numbers of answered calls gather before one statement closes their tasks. */
+const CLOSE_WINDOW_MS = 50;
+const CLOSE_BATCH_MAX = 500;
+
+interface PendingClose {
+  match: string;
+  by: string;
+  resolve(rows: CallbackResponseDto[]): void;
+  reject(e: unknown): void;
+}
+
 /** Inbound outcomes that leave a customer waiting for a call back. */
 const MISSED_OUTCOMES = new Set(['abandoned', 'missed', 'no_answer']);
 
@@ -19,8 +30,10 @@ const MISSED_OUTCOMES = new Set(['abandoned', 'missed', 'no_answer']);
  * with that number (called back, or the customer got through) closes it.
  */
 @Injectable()
-export class CallbacksService {
+export class CallbacksService implements OnApplicationShutdown {
   private readonly logger = new Logger(CallbacksService.name);
+  private readonly pendingCloses: PendingClose[] = [];
+  private closeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly repo: CallbacksRepository,
@@ -69,21 +82,45 @@ export class CallbacksService {
     return row ? CallbackResponseDto.from(row) : null;
   }
 
-  /** Closes the open tasks of a number someone just talked with; answers them. */
-  async closeCalledBack(
-    number: string | null,
-    pbxId: string,
-    linkedid: string,
-  ): Promise<CallbackResponseDto[]> {
+  /**
+   * Closes the open tasks of a number someone just talked with; answers them. Every answered call
+   * asks, so the numbers of CLOSE_WINDOW_MS go to the database in one statement.
+   */
+  closeCalledBack(number: string | null, pbxId: string, linkedid: string): Promise<CallbackResponseDto[]> {
     const match = this.matchDigits(number);
-    if (!match) return [];
-    const rows = await this.repo.closeByNumber(
-      match,
-      'called-back',
-      formatCallId(pbxId, linkedid),
-      new Date(),
+    if (!match) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.pendingCloses.push({ match, by: formatCallId(pbxId, linkedid), resolve, reject });
+      if (this.pendingCloses.length >= CLOSE_BATCH_MAX) this.flushCloses();
+      else this.closeTimer ??= setTimeout(() => this.flushCloses(), CLOSE_WINDOW_MS).unref();
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.flushCloses();
+  }
+
+  private flushCloses(): void {
+    clearTimeout(this.closeTimer);
+    this.closeTimer = undefined;
+    const batch = this.pendingCloses.splice(0);
+    if (batch.length === 0) return;
+    const items = batch.map((b) => ({ matchDigits: b.match, by: b.by }));
+    this.repo.closeByNumbers(items, 'called-back', new Date()).then(
+      (rows) => {
+        const closed = new Map<string, CallbackResponseDto[]>();
+        for (const r of rows)
+          closed.set(r.matchDigits, [...(closed.get(r.matchDigits) ?? []), CallbackResponseDto.from(r)]);
+        // the first call of a number closed its tasks; a second one in the same batch closed none
+        for (const b of batch) {
+          b.resolve(closed.get(b.match) ?? []);
+          closed.delete(b.match);
+        }
+      },
+      (e: unknown) => {
+        for (const b of batch) b.reject(e);
+      },
     );
-    return rows.map(CallbackResponseDto.from);
   }
 
   async list(p: Principal, q: CallbackQueryDto): Promise<CallbackPageDto> {
