@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningApp, startApp } from '../../src/bootstrap.js';
@@ -18,11 +18,12 @@ export interface TestApp extends RunningApp {
 /** The whole app, in process, on an ephemeral port and a fresh database. */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const db = await createTestDatabase();
+  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-test-'));
   const config = loadConfig({
     PORT: '0',
     LOG_LEVEL: 'warn',
     DATABASE_URL: db.url,
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'switchboard-test-')),
+    DATA_DIR: dataDir,
     ADMIN_API_KEY: TEST_ADMIN_KEY,
     JWT_SECRET: TEST_JWT_SECRET,
     AGI_PORT: '0', // several suites run at once: never the fixed 4573
@@ -47,6 +48,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     stop: async () => {
       await running.close();
       await db.drop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -21,7 +21,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -428,8 +428,10 @@ async function main(): Promise<void> {
   const { startEmbeddedPostgres } = await import('../../src/database/embedded-postgres.js');
   let serverUrl = loadConfig().database.url;
   let stopEmbedded: (() => Promise<void>) | undefined;
+  const scratchDirs: string[] = [];
   if (!serverUrl) {
     const parent = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
+    scratchDirs.push(parent);
     chmodSync(parent, 0o755);
     const db = await startEmbeddedPostgres(join(parent, 'pg'), 0, () => undefined);
     serverUrl = db.url;
@@ -441,6 +443,8 @@ async function main(): Promise<void> {
   await admin.connect();
   await admin.query(`CREATE DATABASE ${scratch}`);
 
+  const appDataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-data-'));
+  scratchDirs.push(appDataDir);
   const children: ChildProcess[] = [];
   try {
     console.log(
@@ -455,7 +459,7 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'error',
       ADMIN_API_KEY: ADMIN_KEY,
       JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123456789',
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'switchboard-bench-data-')),
+      DATA_DIR: appDataDir,
       EMBEDDED_SIMULATOR: 'off',
     });
     children.push(app.child);
@@ -515,6 +519,7 @@ async function main(): Promise<void> {
     await admin.query(`DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`);
     await admin.end();
     await stopEmbedded?.();
+    for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
   }
 }
 
