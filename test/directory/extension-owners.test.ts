@@ -5,7 +5,8 @@
  */
 import { DataSource } from 'typeorm';
 import { typeOrmOptions } from '../../src/database/typeorm-options.js';
-import { extensionKey, ExtensionOwners } from '../../src/modules/directory/peers/extension-owners.js';
+import { extensionKey } from '../../src/common/pbx-extension.js';
+import { ExtensionOwners } from '../../src/modules/directory/peers/extension-owners.js';
 import { createTestDatabase } from '../support/test-database.js';
 
 describe('ExtensionOwners (real PostgreSQL)', () => {

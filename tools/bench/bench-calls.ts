@@ -17,11 +17,11 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { startApp } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { AmiGatewayService } from '../../src/modules/ami/ami-gateway.service.js';
+import { scratchDatabaseFromEnv } from './scratch-database.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number): number => {
@@ -40,26 +40,6 @@ const expected = CALLS_PER_PASS * repeat;
 const root = resolve(import.meta.dirname, '../../..');
 const trace = join(root, 'test/fixtures/asterisk-22/busy-hour-24-calls.ami');
 const simCli = join(root, 'dist/src/simulator/sim-cli.js');
-
-async function scratchDatabase(): Promise<{ url?: string; drop(): Promise<void> }> {
-  const server = process.env.DATABASE_URL;
-  if (!server) return { url: undefined, drop: async () => undefined }; // the app starts the embedded one
-  const name = `sb_bench_${randomBytes(4).toString('hex')}`;
-  const at = (db: string) => Object.assign(new URL(server), { pathname: `/${db}` }).toString();
-  const admin = new pg.Client({ connectionString: at('postgres') });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  return {
-    url: at(name),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: at('postgres') });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 /** sim-cli in a child process; resolves with its port once it listens. */
 function startSimulator(): Promise<{ port: number; play(): void; stop(): void; done: Promise<string> }> {
@@ -121,7 +101,7 @@ async function main(): Promise<void> {
   const adminKey = `sbk_bench_${randomBytes(16).toString('hex')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-calls-'));
   chmodSync(dataDir, 0o755); // as root, the embedded server runs as the postgres user, who must reach it
-  const db = await scratchDatabase();
+  const db = await scratchDatabaseFromEnv();
   const sim = await startSimulator();
   const config = loadConfig({
     PORT: '0',

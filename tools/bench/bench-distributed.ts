@@ -20,6 +20,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
+import { scratchDatabase } from './scratch-database.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number): number => {
@@ -127,24 +128,6 @@ async function startInstance(name: string, databaseUrl: string, region: string):
     return Number(line?.split(' ')[1] ?? 0);
   };
   return { url, child, api, cpuSeconds };
-}
-
-async function scratchDatabase(server: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `sb_bench_${randomBytes(4).toString('hex')}`;
-  const at = (db: string) => Object.assign(new URL(server), { pathname: `/${db}` }).toString();
-  const admin = new pg.Client({ connectionString: at('postgres') });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  return {
-    url: at(name),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: at('postgres') });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
 }
 
 async function run(

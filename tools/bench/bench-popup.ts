@@ -27,7 +27,6 @@ import { createServer } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import pg from 'pg';
 import { Server } from 'socket.io';
 import { io, type Socket } from 'socket.io-client';
 import { startApp } from '../../src/bootstrap.js';
@@ -37,6 +36,7 @@ import { AmiGatewayService } from '../../src/modules/ami/ami-gateway.service.js'
 import { CallEventsBus } from '../../src/modules/calls/call-events.bus.js';
 import { AmiSession } from '../../src/simulator/ami-session.js';
 import { AmiSimulator } from '../../src/simulator/ami-simulator.js';
+import { scratchDatabaseFromEnv } from './scratch-database.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number): number => {
@@ -217,26 +217,6 @@ function once<T>(child: ChildProcess, type: string): Promise<T> {
   });
 }
 
-async function scratchDatabase(): Promise<{ url?: string; drop(): Promise<void> }> {
-  const server = process.env.DATABASE_URL;
-  if (!server) return { url: undefined, drop: async () => undefined };
-  const name = `sb_bench_${randomBytes(4).toString('hex')}`;
-  const at = (db: string) => Object.assign(new URL(server), { pathname: `/${db}` }).toString();
-  const admin = new pg.Client({ connectionString: at('postgres') });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  return {
-    url: at(name),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: at('postgres') });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
-
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -274,7 +254,7 @@ async function main(): Promise<void> {
   const { amiPort, barePort } = await once<{ amiPort: number; barePort: number }>(sim, 'ready');
   await once(clients, 'ready');
 
-  const db = await scratchDatabase();
+  const db = await scratchDatabaseFromEnv();
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-popup-'));
   chmodSync(dataDir, 0o755);
   const config = loadConfig({

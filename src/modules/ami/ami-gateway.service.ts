@@ -306,7 +306,7 @@ export class AmiGatewayService
   private linkHealth(entry: LinkEntry) {
     const { link, pbx } = entry;
     const lease = this.leases.status(pbx.id);
-    const ingesting = lease.state === 'owner' || (lease.state === 'unproven' && entry.held === null);
+    const ingesting = this.ingesting(pbx.id);
     // A non-ingesting instance needs only its actions session; the ingester needs both.
     const up = ingesting ? link.ready && entry.held === null : link.canAct;
     return {

@@ -1,7 +1,7 @@
 import type { Provider } from '@nestjs/common';
 import type { Principal } from '../auth/principal.js';
 import { DirectoryService } from './directory.service.js';
-import type { PbxExtension } from './peers/extension-owners.js';
+import type { PbxExtension } from '../../common/pbx-extension.js';
 
 /*
  * The ports other modules read the directory through, bound here to DirectoryService by their

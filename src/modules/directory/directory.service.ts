@@ -10,7 +10,8 @@ import { GroupNumber } from './groups/group-number.entity.js';
 import { Group, type PopupSettings } from './groups/group.entity.js';
 import { type MemberRole, Membership } from './members/membership.entity.js';
 import { MembershipsService } from './members/memberships.service.js';
-import { ExtensionOwners, type PbxExtension } from './peers/extension-owners.js';
+import type { PbxExtension } from '../../common/pbx-extension.js';
+import { ExtensionOwners } from './peers/extension-owners.js';
 import { Peer } from './peers/peer.entity.js';
 import { pgPool } from '../../database/pg-pool.js';
 
@@ -134,7 +135,7 @@ export class DirectoryService {
   async availablePeerForUser(userId: string, pbxId?: string): Promise<DirectoryPeer | null> {
     if (!UUID.test(userId)) return null;
     // a PBX id (what FastAGI's locator gives) costs no lookup; a name is resolved first
-    const pbx = pbxId === undefined || UUID.test(pbxId) ? pbxId : await this.pbxIdOf(pbxId);
+    const pbx = await this.pbxIdOf(pbxId);
     if (pbx === null) return null;
     const pool = pgPool(this.db);
     const { rows } = await pool.query<PeerRow>({ ...AVAILABLE_PEER, values: [userId, pbx ?? null] });

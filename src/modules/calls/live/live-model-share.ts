@@ -12,7 +12,6 @@ export interface SharedLiveModel {
   agents: LiveAgentDto[];
 }
 
-const KEY = 'switchboard:live-model';
 export const SHARE_EVERY_MS = 1_000;
 /** An instance that died stops refreshing its PBXes: their model is dropped after this. */
 export const SHARED_MODEL_MAX_AGE_MS = 5_000;
@@ -31,6 +30,11 @@ export class LiveModelShare {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** One hash per call center (RedisService.prefix: instances sharing a database share it). */
+  private get key(): string {
+    return `${this.redis.prefix}live-model`;
+  }
+
   get enabled(): boolean {
     return this.redis.enabled;
   }
@@ -40,7 +44,7 @@ export class LiveModelShare {
     const fields: Record<string, string> = {};
     for (const m of models) fields[m.pbxId] = JSON.stringify(m);
     try {
-      await this.redis.client.hset(KEY, fields);
+      await this.redis.client.hset(this.key, fields);
     } catch (e) {
       this.logger.debug({ err: (e as Error).message }, 'Could not share the live model');
     }
@@ -51,7 +55,7 @@ export class LiveModelShare {
     if (!this.redis.up) return [];
     let raw: Record<string, string>;
     try {
-      raw = await this.redis.client.hgetall(KEY);
+      raw = await this.redis.client.hgetall(this.key);
     } catch (e) {
       this.logger.debug({ err: (e as Error).message }, 'Could not read the shared live model');
       return [];

@@ -8,14 +8,13 @@
  * see only their own calls.
  */
 
+import type { PbxExtension } from '../../../common/pbx-extension.js';
+
+export { extensionKey, type PbxExtension } from '../../../common/pbx-extension.js';
+
 export const CALLS_AGENT_DIRECTORY = Symbol.for('switchboard.calls.agent-directory');
 export const CALLS_CONTACT_MATCHER = Symbol.for('switchboard.calls.contact-matcher');
 export const CALLS_SUPERVISION = Symbol.for('switchboard.calls.supervision');
-
-export interface PbxExtension {
-  readonly pbxId: string;
-  readonly extension: string;
-}
 
 /** extension -> user, from the directory's peers (one query for a whole batch). */
 export interface AgentDirectory {
@@ -39,8 +38,4 @@ export interface SupervisedScope {
 /** Who a supervisor oversees, from the directory's groups and memberships. */
 export interface Supervision {
   groupsSupervisedBy(userId: string): Promise<SupervisedScope>;
-}
-
-export function extensionKey(pbxId: string, extension: string): string {
-  return `${pbxId}\n${extension}`;
 }

@@ -1,19 +1,10 @@
 import type { DataSource } from 'typeorm';
+import { extensionKey, type PbxExtension } from '../../../common/pbx-extension.js';
 
 /** How long a found extension -> user answer is reused: a phone handed to someone else is seen within this. */
 export const EXTENSION_OWNER_TTL_MS = 5_000;
 /** Most answers kept; the oldest go first. */
 const MAX_CACHED = 10_000;
-
-export interface PbxExtension {
-  readonly pbxId: string;
-  readonly extension: string;
-}
-
-/** The key of a (PBX, extension) in `usersByExtension` answers: `${pbxId}\n${extension}` (the ports' convention). */
-export function extensionKey(pbxId: string, extension: string): string {
-  return `${pbxId}\n${extension}`;
-}
 
 /**
  * Extension -> user (the owner of the peer, active or not), one query for whatever a batch asks

@@ -65,6 +65,4 @@ export interface OperatorCommEvents {
   previousCalls(number: string, limit: number): Promise<PreviousCall[]>;
 }
 
-export function extensionKey(pbxId: string, extension: string): string {
-  return `${pbxId}\n${extension}`;
-}
+export { extensionKey } from '../../../common/pbx-extension.js';
