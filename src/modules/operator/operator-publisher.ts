@@ -11,6 +11,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { RedisService } from '../redis/redis.service.js';
 import { rooms } from './operator-rooms.js';
 import { OPERATOR_EVENT_LOG, type OperatorEventLog } from './state/operator-event-log.js';
+import { PacedLane } from './state/paced-lane.js';
 
 export type OperatorNamespace = Namespace<
   ClientToServerEvents,
@@ -30,6 +31,18 @@ const ROOM_EVENTS: ReadonlySet<SequencedEventName> = new Set([
   'callback:closed',
 ]);
 const MAX_REMOTE_QUEUES = 10_000;
+/**
+ * Room events are spread over this long (queue figures are coalesced for 2 s anyway), in slices
+ * every ROOM_TICK_MS, so that a queue's 500 members do not get their figures in one burst.
+ */
+const ROOM_SPREAD_MS = 1_000;
+const ROOM_TICK_MS = 10;
+
+interface RoomDelivery {
+  userId: string;
+  name: SequencedEventName;
+  data: SequencedEventMap[SequencedEventName];
+}
 
 /** What the gateway keeps on each socket (socket.data). */
 export interface OperatorSocketData {
@@ -50,6 +63,10 @@ export class OperatorPublisher {
   private readonly published;
   /** The latest figures of queues another instance follows, for the snapshots of sockets here. */
   private readonly remoteQueues = new Map<string, QueueStats>();
+  private readonly roomLane = new PacedLane<RoomDelivery>(
+    (d) => void this.publish([d.userId], d.name, d.data),
+    { tickMs: ROOM_TICK_MS, spreadMs: ROOM_SPREAD_MS, maxQueued: 200_000 },
+  );
 
   constructor(
     @Inject(OPERATOR_EVENT_LOG) private readonly log: OperatorEventLog,
@@ -77,7 +94,7 @@ export class OperatorPublisher {
    * the others get the event as a server-side message over the shared adapter.
    */
   publishToRoom<K extends SequencedEventName>(room: string, name: K, data: SequencedEventMap[K]): void {
-    void this.publish(this.localUsersIn(room), name, data);
+    this.deliverToRoom(room, name, data);
     if (this.ns && this.redis.enabled) {
       (this.ns as unknown as { serverSideEmit(ev: string, msg: unknown): void }).serverSideEmit(ROOM_EVENT, {
         room,
@@ -116,7 +133,23 @@ export class OperatorPublisher {
       this.remoteQueues.set(key, q);
     }
     const name = m.name as SequencedEventName;
-    void this.publish(this.localUsersIn(m.room), name, m.data as SequencedEventMap[typeof name]);
+    this.deliverToRoom(m.room, name, m.data as SequencedEventMap[typeof name]);
+  }
+
+  /**
+   * A room's members here get the event through the paced lane. Queue figures are keyed by user and
+   * queue, so a member still waiting for older figures gets only the newest.
+   */
+  private deliverToRoom<K extends SequencedEventName>(
+    room: string,
+    name: K,
+    data: SequencedEventMap[K],
+  ): void {
+    const figures = name === 'queue:stats' ? (data as QueueStats) : undefined;
+    for (const userId of this.localUsersIn(room)) {
+      const key = figures && `${userId}\n${figures.pbxId}\n${figures.queue}`;
+      this.roomLane.push({ userId, name, data }, key);
+    }
   }
 
   async publish<K extends SequencedEventName>(
@@ -128,7 +161,7 @@ export class OperatorPublisher {
     const counter = this.published.labels({ event: name });
     let sent = 0;
     for (const userId of new Set(userIds)) {
-      // A queue's figures go to hundreds of members: let other work (a popup) in between.
+      // A call's events may go to many supervisors: let other work (a popup) in between.
       if (++sent % FAN_OUT_SLICE === 0) await new Promise((r) => setImmediate(r));
       try {
         const event = await this.log.append(userId, name, data, at);
