@@ -241,6 +241,44 @@ describe('Operator gateway (/operator) against the PBX simulator', () => {
       });
     });
 
+    it("queue figures reach the queue's members and no one else", async () => {
+      const alice = as(lab.alice.token);
+      const bob = as(lab.bob.token);
+      const carol = as(lab.carol.token);
+      await Promise.all([alice, bob, carol].map(connected));
+      await Promise.all([alice, bob, carol].map((r) => r.waitFor('snapshot')));
+      const rest = queueCall.play(++pass, (name) => name === 'QueueCallerJoin'); // a caller waits
+      const waiting = await Promise.all(
+        [alice, bob].map((r) => r.waitFor('queue:stats', (q) => q.queue === 'support' && q.waiting === 1)),
+      );
+      for (const q of waiting) expect(q.oldestWaitingSince).toEqual(expect.any(String));
+      rest();
+      await Promise.all(
+        [alice, bob].map((r) => r.waitFor('queue:stats', (q) => q.queue === 'support' && q.waiting === 0)),
+      );
+      expect(carol.of('queue:stats').filter((q) => q.queue === 'support')).toEqual([]);
+      const metrics = await (await lab.app.api('/metrics')).text();
+      expect(metrics).toMatch(/^switchboard_operator_room_backlog \d+$/m);
+    });
+
+    it("a snapshot lists the call the operator is on, and nobody else's", async () => {
+      const linkedid = queueCall.linkedid(++pass);
+      const callId = `${lab.pbxId}:${linkedid}`;
+      const rest = queueCall.play(pass, (name) => name === 'AgentConnect'); // Alice answers, the call goes on
+      try {
+        const alice = as(lab.alice.token);
+        const bob = as(lab.bob.token);
+        await Promise.all([alice, bob].map(connected));
+        const [mine, bobs] = await Promise.all([alice, bob].map((r) => r.waitFor('snapshot')));
+        expect(mine.calls).toEqual([
+          expect.objectContaining({ callId, extension: '1001', userId: lab.alice.id }),
+        ]);
+        expect(bobs.calls).toEqual([]);
+      } finally {
+        rest();
+      }
+    });
+
     it('turns an abandoned call from a known contact into a call-back task for the group, closed by a call back', async () => {
       const bob = as(lab.bob.token);
       await connected(bob);

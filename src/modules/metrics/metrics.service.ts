@@ -21,7 +21,13 @@ export class MetricsService {
     return new Counter<L>({ ...cfg, registers: [this.registry] });
   }
 
-  gauge<L extends string>(cfg: { name: string; help: string; labelNames?: readonly L[] }): Gauge<L> {
+  /** `collect`, when given, sets the value at each scrape (for a figure read off another object). */
+  gauge<L extends string>(cfg: {
+    name: string;
+    help: string;
+    labelNames?: readonly L[];
+    collect?: (this: Gauge<L>) => void;
+  }): Gauge<L> {
     return new Gauge<L>({ ...cfg, registers: [this.registry] });
   }
 

@@ -23,7 +23,7 @@ import { OperatorPublisher } from './operator-publisher.js';
 import { rooms } from './operator-rooms.js';
 import { PopupService } from './popup.service.js';
 import { OperatorPorts } from './ports/operator-ports.service.js';
-import { extensionKey, type OperatorPeer } from './ports/operator-ports.js';
+import { extensionKey } from './ports/operator-ports.js';
 import { CALL_CLAIMS, type CallClaims } from './state/call-claims.js';
 import { KeyedChain } from './state/keyed-chain.js';
 import { TtlCache } from './state/ttl-cache.js';
@@ -467,21 +467,21 @@ export class OperatorEventsService implements OnApplicationShutdown {
   /** The state a (re)connecting operator starts from. */
   async snapshot(userId: string, displayName: string, gap: boolean): Promise<Snapshot> {
     this.agents.rememberName(userId, displayName);
-    const [agent, peer, callbacks] = await Promise.all([
+    const [agent, callbacks] = await Promise.all([
       this.agents.status(userId),
-      this.ports.directory.peerOfUser(userId).catch(() => null as OperatorPeer | null),
       this.callbacks
         .list({ kind: 'user', role: 'operator', userId, displayName }, { status: 'open', limit: 50 })
         .then((p) => p.items)
         .catch(() => [] as CallbackTask[]),
     ]);
-    const calls = peer
-      ? (this.ports.calls?.liveCalls() ?? [])
-          .filter(
-            (c) => c.pbx === peer.pbxId && c.agentExtension === peer.extension && c.status === 'in_progress',
-          )
-          .map((c) => this.answered(c.pbx, c, userId, peer.extension))
-      : [];
+    // The phone as the agent's status names it (the directory view it caches), not one query more.
+    const { extension, pbxId } = agent;
+    const calls =
+      extension && pbxId
+        ? (this.ports.calls?.liveCalls() ?? [])
+            .filter((c) => c.pbx === pbxId && c.agentExtension === extension && c.status === 'in_progress')
+            .map((c) => this.answered(c.pbx, c, userId, extension))
+        : [];
     const mine = new Set(agent.memberships.map((m) => `${m.pbxId}\n${m.queue}`));
     const local = (this.ports.calls?.queues() ?? []).map((q) => queueStats(q.pbxId, q));
     const followedHere = new Set(local.map((q) => `${q.pbxId}\n${q.queue}`));

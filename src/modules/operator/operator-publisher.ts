@@ -78,6 +78,14 @@ export class OperatorPublisher {
       help: 'Events published to operators (one per recipient user)',
       labelNames: ['event'],
     });
+    const lane = this.roomLane;
+    metrics.gauge({
+      name: 'switchboard_operator_room_backlog',
+      help: 'Room events (queue figures, group call-backs) waiting for their slice of the paced lane',
+      collect() {
+        this.set(lane.size);
+      },
+    });
   }
 
   attach(ns: OperatorNamespace | undefined): void {
