@@ -11,7 +11,8 @@ import { header } from '../../src/protocol/ami/ami-message.js';
 import { AmiClient, type AmiClientOptions } from '../../src/modules/ami/client/ami-client.js';
 import { AmiError, AmiErrorCode } from '../../src/modules/ami/client/ami-client.exception.js';
 import { goodbye, loginThen, ScriptedAmiServer } from './support/scripted-ami-server.js';
-import { sleep, until, waitFor } from './support/wait.js';
+import { until } from '../support/until.js';
+import { sleep, waitFor } from './support/wait.js';
 
 const SECRET = 'labsecret';
 
@@ -217,7 +218,7 @@ describe('AmiClient failure modes (scripted peer over loopback TCP)', () => {
     }, 2);
     try {
       for (let i = 0; i < copies; i++) server.sessions[0].write(afterBanner);
-      await until(() => events >= 2856 * copies, 20_000, 'all events');
+      await until('all events', () => events >= 2856 * copies, 20_000, 10);
     } finally {
       clearInterval(ticker);
     }

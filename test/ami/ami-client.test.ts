@@ -15,7 +15,8 @@ import { AmiErrorCode } from '../../src/modules/ami/client/ami-client.exception.
 import { fetchSnapshot } from '../../src/modules/ami/client/ami-snapshot.js';
 import { AmiSimulator, type AmiSimulatorOptions } from '../../src/simulator/ami-simulator.js';
 import { TcpRelay } from './support/tcp-relay.js';
-import { sleep, until, waitFor } from './support/wait.js';
+import { until } from '../support/until.js';
+import { sleep, waitFor } from './support/wait.js';
 
 const BUSY_HOUR = join(import.meta.dirname, '../fixtures/asterisk-22/busy-hour-24-calls.ami');
 
@@ -87,7 +88,7 @@ describe('AmiClient against the PBX simulator (loopback TCP)', () => {
 
     sim.emitEvent({ Event: 'Newexten', Privilege: 'dialplan,all', Channel: 'Local/1001@phones-00000001;1' });
     sim.emitEvent({ Event: 'Hangup', Privilege: 'call,all', Channel: 'Local/1001@phones-00000001;1' });
-    await until(() => events.some((e) => header(e, 'Event') === 'Hangup'), 2_000, 'Hangup event');
+    await until('Hangup event', () => events.some((e) => header(e, 'Event') === 'Hangup'), 2_000, 10);
     expect(events.map((e) => header(e, 'Event'))).not.toContain('Newexten');
 
     const pong = await client.action('Ping');
@@ -208,9 +209,10 @@ describe('AmiClient against the PBX simulator (loopback TCP)', () => {
     expect(header(sent, 'ActionID')).toBe(result.actionId);
 
     await until(
+      'OriginateResponse',
       () => events.some((e) => header(e, 'Event') === 'OriginateResponse'),
       5_000,
-      'OriginateResponse',
+      10,
     );
     const originateResponse = events.find((e) => header(e, 'Event') === 'OriginateResponse')!;
     expect(header(originateResponse, 'ActionID')).toBe(result.actionId);
@@ -310,7 +312,7 @@ describe('AmiClient against the PBX simulator (loopback TCP)', () => {
     });
     client.start();
     await waitFor(client, 'ready', 3_000);
-    await until(() => events.length >= 30, 5_000, '30 replayed events');
+    await until('30 replayed events', () => events.length >= 30, 5_000, 10);
 
     const inFlight = [
       ...Array.from({ length: 5 }, () => client.action('QueueStatus')),
@@ -356,7 +358,7 @@ describe('AmiClient against the PBX simulator (loopback TCP)', () => {
 
     const before = events.length;
     sim2.emitEvent({ Event: 'UserEvent', Privilege: 'user,all', UserEvent: 'back-again' });
-    await until(() => events.length > before, 2_000, 'an event after the restart');
+    await until('an event after the restart', () => events.length > before, 2_000, 10);
     expect(header(events[events.length - 1], 'UserEvent')).toBe('back-again');
     const pong = await client.action('Ping');
     expect(header(pong.response, 'Ping')).toBe('Pong');

@@ -5,22 +5,9 @@ import { AmiGatewayService } from '../../src/modules/ami/ami-gateway.service.js'
 import { EVENT_FILTERS } from '../../src/modules/ami/ami-events.js';
 import { AmiSimulator } from '../../src/simulator/ami-simulator.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { until } from '../support/until.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/asterisk-22');
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined> | T | undefined,
-  ms = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** How many of a recording's events pass our filters, by Asterisk's rule (regex over the event text). */
 function eventsPassingFilters(file: string): number {

@@ -3,7 +3,8 @@
  * PostgreSQL cut off (through a TCP proxy) during a replay, and the journal a tiny buffer spills
  * to, written at the next start.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ORPHAN_NOTE } from '../../src/modules/calls/comm-events/comm-event-writer.js';
@@ -127,8 +128,9 @@ describe('CommEvents are neither duplicated nor lost', () => {
 
     it('spills past a tiny buffer to the journal, journals the rest at shutdown, and writes it all at the next start', async () => {
       const env = { COMM_EVENTS_BUFFER_SIZE: '4' };
-      let app = await startCallsApp({ databaseUrl, env });
-      const dataDir = app.dataDir;
+      // its own DATA_DIR: the journal must outlive the first app (the kit removes one it created at close)
+      const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-calls-'));
+      let app = await startCallsApp({ databaseUrl, dataDir, env });
       const journalDir = join(dataDir, 'journal');
       const sim = new AmiSimulator({ port: 0, trace: BUSY_HOUR, speed: 'max', autoplay: false });
       try {
@@ -188,6 +190,7 @@ describe('CommEvents are neither duplicated nor lost', () => {
         proxy.restore();
         await app.close();
         await sim.stop();
+        rmSync(dataDir, { recursive: true, force: true });
       }
     });
   });

@@ -4,7 +4,7 @@
  * files under RECORDINGS_DIR. Range requests, traversal attempts, operators and a supervisor.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -86,6 +86,7 @@ describe('recordings and scoping (HTTP, real PostgreSQL, the simulator)', () => 
     await app?.close();
     await app?.dropDatabase();
     await sim?.stop();
+    rmSync(base, { recursive: true, force: true });
   });
 
   it('knows who took each call from the directory', async () => {

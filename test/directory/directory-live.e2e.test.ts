@@ -1,15 +1,6 @@
 import { AmiSimulator } from '../../src/simulator/ami-simulator.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { until } from '../support/until.js';
 
 interface Member {
   userId: string;

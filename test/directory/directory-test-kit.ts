@@ -1,4 +1,7 @@
 import type { TestApp } from '../support/test-app.js';
+import { until } from '../support/until.js';
+
+export { until };
 
 /** Small helpers the directory tests share: people with tokens, JSON calls that check the status. */
 export interface Person {
@@ -48,18 +51,4 @@ export async function call(
 export function badFields(c: Call): string[] {
   if (c.status !== 400) throw new Error(`expected 400, got ${c.status}: ${JSON.stringify(c.body)}`);
   return [...new Set((c.body.error.details as { field: string }[]).map((d) => d.field))].sort();
-}
-
-export async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined> | T | undefined,
-  ms = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

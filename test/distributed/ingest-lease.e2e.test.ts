@@ -3,6 +3,7 @@ import { AmiSimulator } from '../../src/simulator/ami-simulator.js';
 import { type CallsApp, startCallsApp } from '../calls/support/calls-app.js';
 import { PgProxy, throughProxy } from '../calls/support/pg-proxy.js';
 import { createTestDatabase } from '../support/test-database.js';
+import { until } from '../support/until.js';
 
 /**
  * Two (or one) whole apps in this process on one database, one PBX simulator: exactly one of them
@@ -12,20 +13,6 @@ import { createTestDatabase } from '../support/test-database.js';
  */
 
 type App = CallsApp & { dropDatabase(): Promise<void> };
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined> | T | undefined,
-  ms = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

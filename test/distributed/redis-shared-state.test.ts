@@ -8,6 +8,7 @@ import { RedisIdempotencyStore } from '../../src/modules/redis/redis-idempotency
 import { RedisOperatorEventLog } from '../../src/modules/redis/redis-operator-event-log.js';
 import { RedisService } from '../../src/modules/redis/redis.service.js';
 import { PgProxy } from '../calls/support/pg-proxy.js';
+import { until } from '../support/until.js';
 
 /**
  * The operator's shared state over the machine's Redis (127.0.0.1:6379), as two instances see it
@@ -16,14 +17,6 @@ import { PgProxy } from '../calls/support/pg-proxy.js';
  */
 
 const REDIS = { host: '127.0.0.1', port: 6379 };
-
-async function until(what: string, fn: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 function instance(db: string, port = REDIS.port): { redis: RedisService; health: HealthService } {
   const config = {

@@ -15,13 +15,4 @@ export async function waitFor<T extends unknown[] = unknown[]>(
   }
 }
 
-/** Polls `predicate` until true; rejects after `ms`. */
-export async function until(predicate: () => boolean, ms: number, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,10 +1,13 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningApp, startApp } from '../../../src/bootstrap.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { TEST_ADMIN_KEY, TEST_JWT_SECRET } from '../../support/test-app.js';
 import { createTestDatabase } from '../../support/test-database.js';
+import { until } from '../../support/until.js';
+
+export { until };
 
 export const FIXTURES = join(import.meta.dirname, '../../fixtures/asterisk-22');
 
@@ -46,7 +49,8 @@ export interface CallsApp extends RunningApp {
 /**
  * The whole app in process, like test/support/test-app.ts, but the database and DATA_DIR may be
  * given (to restart on the same ones, or to reach PostgreSQL through a proxy). The caller drops the
- * database it was given; one created here is dropped by `dropDatabase()`.
+ * database and removes the DATA_DIR it gave; a database created here is dropped by `dropDatabase()`,
+ * a DATA_DIR created here is removed by `close()` (so a test that restarts on it creates its own).
  */
 export async function startCallsApp(
   opts: { databaseUrl?: string; dataDir?: string; env?: Record<string, string> } = {},
@@ -54,6 +58,9 @@ export async function startCallsApp(
   const db = opts.databaseUrl ? undefined : await createTestDatabase();
   const databaseUrl = opts.databaseUrl ?? db!.url;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'switchboard-calls-'));
+  const removeDataDir = () => {
+    if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
   const config = loadConfig({
     PORT: '0',
     LOG_LEVEL: 'warn',
@@ -66,7 +73,10 @@ export async function startCallsApp(
     COMM_EVENTS_FLUSH_MS: '20',
     ...opts.env,
   });
-  const running = await startApp(config);
+  const running = await startApp(config).catch((e: unknown) => {
+    removeDataDir();
+    throw e;
+  });
   const api = (path: string, init: RequestInit & { json?: unknown } = {}) => {
     const headers = new Headers(init.headers);
     if (!headers.has('x-api-key') && !headers.has('authorization')) headers.set('x-api-key', TEST_ADMIN_KEY);
@@ -98,24 +108,17 @@ export async function startCallsApp(
     dataDir,
     api,
     commEvents,
+    close: async () => {
+      try {
+        await running.close();
+      } finally {
+        removeDataDir();
+      }
+    },
     dropDatabase: async () => {
       await db?.drop();
     },
   };
-}
-
-export async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false> | T | undefined | false,
-  ms = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** Adds a PBX over REST (its AMI link opens at once); returns its id. */

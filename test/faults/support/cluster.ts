@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { TEST_ADMIN_KEY, TEST_JWT_SECRET } from '../../support/test-app.js';
+import { type Probe, until as pollUntil } from '../../support/until.js';
 
 const MAIN = resolve(import.meta.dirname, '../../../dist/src/main.js');
 
@@ -29,19 +30,9 @@ export interface Instance {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false> | T | undefined | false,
-  ms = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** test/support/until.ts at the 100 ms pace this suite has always polled its instances at. */
+export const until = <T>(what: string, probe: Probe<T>, ms = 20_000): Promise<T> =>
+  pollUntil(what, probe, ms, 100);
 
 export async function freePort(): Promise<number> {
   const s = createServer();
