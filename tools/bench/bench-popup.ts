@@ -13,11 +13,13 @@
  *   ringing two free members of its queue, as the recorded calls do) and a bare Socket.IO server;
  * - a child holds the operators' sockets: one per operator to /operator with the operator's token,
  *   and one per operator to the bare server.
- * When the simulator hands an AgentCalled frame to its AMI sockets it notes the time, and the bare
- * server at once emits a call:offered of the same shape to that operator's bare socket. Each
- * socket notes when its call:offered arrives. Latency = arrival - frame time, on one clock
- * (performance.timeOrigin + performance.now() in each process). An AgentCalled for an operator with
- * no matching call:offered is a dropped event; so is a gap in an operator's seq.
+ * When an AgentCalled frame leaves the simulator (its AMI session writes it to the socket) the
+ * time is noted, and the bare server at once emits a call:offered of the same shape to that
+ * operator's bare socket. Each socket notes when its call:offered arrives. Latency = arrival -
+ * frame time, on one clock (performance.timeOrigin + performance.now() in each process). Sessions 1
+ * and 2 started the clock earlier, when the simulator handed the frame to its sessions (before the
+ * write it batches per event-loop turn); that figure is printed too. An AgentCalled for an operator
+ * with no matching call:offered is a dropped event; so is a gap in an operator's seq.
  * Exit status 1 when an event was dropped.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -68,6 +70,35 @@ type ClientsMessage =
 
 // ------------------------------------------------------------------------------ simulator child
 
+/** An AgentCalled frame's `${linkedid}|${extension}`. */
+function frameKey(text: string): { key: string; linkedid: string; ext: string } {
+  const linkedid = /\r\nLinkedid: ([^\r]+)/.exec(text)?.[1] ?? '';
+  const ext = /\r\nInterface: Local\/(\d+)@/.exec(text)?.[1] ?? '';
+  return { key: `${linkedid}|${ext}`, linkedid, ext };
+}
+
+/** The popup the app sends for such a call (no contact, no history for a random number). */
+function barePopup(text: string, seq: number): CallOffered & { seq: number; at: string } {
+  const { linkedid, ext } = frameKey(text);
+  return {
+    callId: `00000000-0000-4000-8000-000000000000:${linkedid}`,
+    pbxId: '00000000-0000-4000-8000-000000000000',
+    direction: 'inbound',
+    callerNumber: /\r\nCallerIDNum: ([^\r]+)/.exec(text)?.[1] ?? null,
+    callerName: /\r\nCallerIDName: ([^\r]+)/.exec(text)?.[1] ?? null,
+    did: '74951234567',
+    queue: /\r\nQueue: ([^\r]+)/.exec(text)?.[1] ?? null,
+    extension: ext,
+    offeredAt: new Date().toISOString(),
+    waitSeconds: 0,
+    waitingSince: new Date().toISOString(),
+    contacts: [],
+    previousCalls: [],
+    seq,
+    at: new Date().toISOString(),
+  };
+}
+
 async function simulatorProcess(rate: number, seconds: number): Promise<void> {
   const sim = new AmiSimulator({
     port: 0,
@@ -85,53 +116,33 @@ async function simulatorProcess(rate: number, seconds: number): Promise<void> {
   const frames: Frame[] = [];
   const written: Receipt[] = [];
   const seqs = new Map<string, number>();
-  // When the AMI session actually writes an AgentCalled to its socket (the simulator batches writes per turn).
+  // The frame leaves the simulator when its AMI session writes it to the socket (the simulator
+  // batches the frames of one event-loop turn into one write). At that moment the bare server sends
+  // the same popup to that operator's bare socket: both paths start from the same instant.
   const proto = AmiSession.prototype as unknown as { flush(): boolean; pending: string[] };
   const flush = proto.flush;
   proto.flush = function (this: { pending: string[] }) {
+    const leaving = this.pending.filter((text) => text.startsWith('Event: AgentCalled\r\n'));
     const t = now();
-    for (const text of this.pending) {
-      if (!text.startsWith('Event: AgentCalled\r\n')) continue;
-      const linkedid = /\r\nLinkedid: ([^\r]+)/.exec(text)?.[1] ?? '';
-      const ext = /\r\nInterface: Local\/(\d+)@/.exec(text)?.[1] ?? '';
-      written.push({ key: `${linkedid}|${ext}`, t1: t });
+    const ok = flush.call(this);
+    for (const text of leaving) {
+      const { key, ext } = frameKey(text);
+      written.push({ key, t1: t });
+      const seq = (seqs.get(ext) ?? 0) + 1;
+      seqs.set(ext, seq);
+      bare.to(ext).emit('call:offered', barePopup(text, seq));
     }
-    return flush.call(this);
+    return ok;
   };
-  // The moment a frame leaves the simulator: when it is handed to the AMI sessions. The simulator
-  // keeps its broadcast private; the bench wraps it on this one instance.
+  // When a frame is handed to the AMI sessions (before their write): the expected popups, and where
+  // sessions 1 and 2 started the clock. The simulator keeps its broadcast private; the bench wraps it.
   const target = sim as unknown as { broadcast(text: string, category: number): void };
   const broadcast = target.broadcast.bind(sim);
   let callsPlaced = 0;
   target.broadcast = (text: string, category: number) => {
     if (text.startsWith('Event: QueueCallerJoin\r\n')) callsPlaced++;
-    if (!text.startsWith('Event: AgentCalled\r\n')) return broadcast(text, category);
-    const t0 = now();
+    if (text.startsWith('Event: AgentCalled\r\n')) frames.push({ key: frameKey(text).key, t0: now() });
     broadcast(text, category);
-    const linkedid = /\r\nLinkedid: ([^\r]+)/.exec(text)?.[1] ?? '';
-    const ext = /\r\nInterface: Local\/(\d+)@/.exec(text)?.[1] ?? '';
-    frames.push({ key: `${linkedid}|${ext}`, t0 });
-    // The same payload the app sends for such a call (no contact, no history for a random number).
-    const seq = (seqs.get(ext) ?? 0) + 1;
-    seqs.set(ext, seq);
-    const payload: CallOffered & { seq: number; at: string } = {
-      callId: `00000000-0000-4000-8000-000000000000:${linkedid}`,
-      pbxId: '00000000-0000-4000-8000-000000000000',
-      direction: 'inbound',
-      callerNumber: /\r\nCallerIDNum: ([^\r]+)/.exec(text)?.[1] ?? null,
-      callerName: /\r\nCallerIDName: ([^\r]+)/.exec(text)?.[1] ?? null,
-      did: '74951234567',
-      queue: /\r\nQueue: ([^\r]+)/.exec(text)?.[1] ?? null,
-      extension: ext,
-      offeredAt: new Date().toISOString(),
-      waitSeconds: 0,
-      waitingSince: new Date().toISOString(),
-      contacts: [],
-      previousCalls: [],
-      seq,
-      at: new Date().toISOString(),
-    };
-    bare.to(ext).emit('call:offered', payload);
   };
   process.on('message', (m: SimMessage) => {
     if (m.type === 'play') void sim.play().then(() => process.send!({ type: 'played' }));
@@ -372,8 +383,17 @@ async function main(): Promise<void> {
     }>(clients, 'receipts');
     const ours = new Set(ops.map((o) => o.ext));
     const expected = frames.filter((f) => ours.has(f.key.split('|')[1]));
-    const app = match(expected, got.app);
-    const bare = match(expected, got.bare);
+    // The clock starts when the frame leaves the simulator: the n-th write of a (call, extension)
+    // goes with its n-th hand-off (an agent rung again in the same call has the same key).
+    const writes = new Map<string, number[]>();
+    for (const w of written) writes.set(w.key, [...(writes.get(w.key) ?? []), w.t1]);
+    const left: Frame[] = [];
+    for (const f of expected) {
+      const t0 = writes.get(f.key)?.shift();
+      if (t0 !== undefined) left.push({ key: f.key, t0 });
+    }
+    const app = { ...match(left, got.app), missed: match(expected, got.app).missed };
+    const bare = { ...match(left, got.bare), missed: match(expected, got.bare).missed };
     const calls = new Set(expected.map((f) => f.key.split('|')[0])).size;
     const row = (name: string, m: { latencies: number[]; missed: number }) =>
       `| ${name} | ${m.latencies.length} | ${percentile(m.latencies, 50).toFixed(1)} | ${percentile(m.latencies, 99).toFixed(1)} | ${m.latencies.at(-1)?.toFixed(1)} | ${m.missed} |`;
@@ -389,11 +409,16 @@ async function main(): Promise<void> {
     console.log('');
     console.log('| path | popups | p50 ms | p99 ms | max ms | dropped |');
     console.log('| ---- | ------ | ------ | ------ | ------ | ------- |');
-    console.log(row('Switchboard: AMI frame -> call:offered', app));
-    console.log(row('bare Socket.IO server, same payloads', bare));
-    console.log(row('(inside: AMI frame -> written to the AMI socket)', match(expected, written)));
-    console.log(row('(inside: AMI frame -> read by the app)', match(expected, amiIn)));
-    console.log(row('(inside: AMI frame -> call.offered on the bus)', match(expected, busIn)));
+    console.log(row('Switchboard: AMI frame leaves the simulator -> call:offered', app));
+    console.log(row('bare Socket.IO server, same payloads from the same moment', bare));
+    console.log(
+      row('(before: frame handed to the AMI sessions -> written to the socket)', match(expected, written)),
+    );
+    console.log(
+      row('(Switchboard from the hand-off, as sessions 1 and 2 measured)', match(expected, got.app)),
+    );
+    console.log(row('(inside: frame written -> read by the app)', match(left, amiIn)));
+    console.log(row('(inside: frame written -> call.offered on the bus)', match(left, busIn)));
     console.log(
       row(
         '(inside: call.offered on the bus -> call:offered at the socket)',
