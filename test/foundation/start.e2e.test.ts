@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { until } from '../support/until.js';
 
 const MAIN = resolve(import.meta.dirname, '../../dist/src/main.js');
 
@@ -21,16 +22,6 @@ function startService(env: Record<string, string>): {
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return { child, output: () => out, exited };
-}
-
-async function waitFor<T>(what: string, fn: () => T | undefined, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /**
@@ -87,7 +78,7 @@ describe('starting the service as a user does (dist/src/main.js)', () => {
     chmodSync(resolve(dataDir, '..'), 0o755);
     const svc = startService({ DATA_DIR: dataDir, PORT: '0' });
     try {
-      const url = await waitFor(
+      const url = await until(
         'the listening line',
         () => /listening on (http:\/\/[\d.:]+)/.exec(svc.output())?.[1],
         30_000,

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -59,6 +59,7 @@ describe('Operator console in headless Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await lab?.stop();
+    if (recordings) rmSync(recordings, { recursive: true, force: true });
   });
 
   async function signIn(token: string): Promise<Page> {
