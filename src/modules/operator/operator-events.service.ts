@@ -138,7 +138,12 @@ export class OperatorEventsService implements OnApplicationShutdown {
       bus.on(type, fn as never);
       this.unsubscribe.push(() => bus.off(type, fn as never));
     };
-    // A queued caller rings agents next: their popup's contacts and history are looked up now.
+    // An inbound caller may ring agents soon (directly or from a queue): their popup's contacts and
+    // history are looked up from the first event of the call, and again at the queue if that was
+    // over 5 s ago (the lookups are cached that long).
+    on('call.started', (e: CallBusEvent<'call.started'>) => {
+      if (e.call.direction === 'inbound') this.popups.prefetch(e.call);
+    });
     on('call.queued', (e: CallBusEvent<'call.queued'>) => this.popups.prefetch(e.call));
     on('call.offered', (e: CallBusEvent<'call.offered'>) => this.onOffered(e));
     on('call.offer-ended', (e: CallBusEvent<'call.offer-ended'>) => this.onOfferEnded(e));
