@@ -20,15 +20,14 @@
  * those have their agent logged in), half unknown; every answer is checked ("failures").
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { parseCommandLine, setVariable } from '../../src/protocol/agi/agi-command.js';
 import { AgiRequestParser } from '../../src/protocol/agi/agi-request-parser.js';
 import { AgiSession } from '../../src/protocol/agi/agi-session.js';
+import { scratchDatabase } from './scratch-database.js';
 
 const ADMIN_KEY = 'sbk_bench-admin-key-0123456789abcdef';
 const AGENTS = 50;
@@ -437,11 +436,7 @@ async function main(): Promise<void> {
     serverUrl = db.url;
     stopEmbedded = db.stop;
   }
-  const at = (name: string) => Object.assign(new URL(serverUrl!), { pathname: `/${name}` }).toString();
-  const scratch = `sb_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: at('postgres') });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${scratch}`);
+  const scratch = await scratchDatabase(serverUrl);
 
   const appDataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-data-'));
   scratchDirs.push(appDataDir);
@@ -453,7 +448,7 @@ async function main(): Promise<void> {
         .join(' ')}`,
     );
     const app = await startChild('app', {
-      DATABASE_URL: at(scratch),
+      DATABASE_URL: scratch.url,
       PORT: '0',
       AGI_PORT: '0',
       LOG_LEVEL: 'error',
@@ -516,8 +511,7 @@ async function main(): Promise<void> {
   } finally {
     for (const c of children) c.disconnect();
     await new Promise((r) => setTimeout(r, 1500));
-    await admin.query(`DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`);
-    await admin.end();
+    await scratch.drop();
     await stopEmbedded?.();
     for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
   }

@@ -233,22 +233,28 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-/** Matches each frame with the receipt of the same (call, extension), in order; answers latencies and misses. */
-function match(frames: Frame[], receipts: Receipt[]): { latencies: number[]; missed: number } {
+/** Pairs each frame with the receipt of the same (call, extension), in order; answers the pairs and misses. */
+function pair(frames: Frame[], receipts: Receipt[]): { pairs: (Frame & Receipt)[]; missed: number } {
   const got = new Map<string, number[]>();
   for (const r of receipts) {
     const list = got.get(r.key);
     if (list) list.push(r.t1);
     else got.set(r.key, [r.t1]);
   }
-  const latencies: number[] = [];
+  const pairs: (Frame & Receipt)[] = [];
   let missed = 0;
   for (const f of frames) {
     const t1 = got.get(f.key)?.shift();
     if (t1 === undefined) missed++;
-    else latencies.push(t1 - f.t0);
+    else pairs.push({ ...f, t1 });
   }
-  return { latencies: latencies.sort((a, b) => a - b), missed };
+  return { pairs, missed };
+}
+
+/** Latencies (sorted) from each frame to its receipt, and the frames with none. */
+function match(frames: Frame[], receipts: Receipt[]): { latencies: number[]; missed: number } {
+  const { pairs, missed } = pair(frames, receipts);
+  return { latencies: pairs.map((p) => p.t1 - p.t0).sort((a, b) => a - b), missed };
 }
 
 async function main(): Promise<void> {
@@ -385,13 +391,7 @@ async function main(): Promise<void> {
     const expected = frames.filter((f) => ours.has(f.key.split('|')[1]));
     // The clock starts when the frame leaves the simulator: the n-th write of a (call, extension)
     // goes with its n-th hand-off (an agent rung again in the same call has the same key).
-    const writes = new Map<string, number[]>();
-    for (const w of written) writes.set(w.key, [...(writes.get(w.key) ?? []), w.t1]);
-    const left: Frame[] = [];
-    for (const f of expected) {
-      const t0 = writes.get(f.key)?.shift();
-      if (t0 !== undefined) left.push({ key: f.key, t0 });
-    }
+    const left: Frame[] = pair(expected, written).pairs.map((p) => ({ key: p.key, t0: p.t1 }));
     const app = { ...match(left, got.app), missed: match(expected, got.app).missed };
     const bare = { ...match(left, got.bare), missed: match(expected, got.bare).missed };
     const calls = new Set(expected.map((f) => f.key.split('|')[0])).size;

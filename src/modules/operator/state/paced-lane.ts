@@ -23,11 +23,15 @@ export class PacedLane<T> {
   private unkeyed = 0;
   private perTick = 1;
   private timer: NodeJS.Timeout | undefined;
+  /** Slices in one spread. */
+  private readonly slices: number;
 
   constructor(
     private readonly send: (item: T) => void,
     private readonly opts: PacedLaneOptions,
-  ) {}
+  ) {
+    this.slices = Math.max(1, Math.floor(opts.spreadMs / opts.tickMs));
+  }
 
   get size(): number {
     return this.queued.size;
@@ -39,8 +43,7 @@ export class PacedLane<T> {
       return;
     }
     this.queued.set(key ?? this.unkeyed++, item);
-    const ticks = Math.max(1, Math.floor(this.opts.spreadMs / this.opts.tickMs));
-    this.perTick = Math.max(this.perTick, Math.ceil(this.queued.size / ticks));
+    this.perTick = Math.max(this.perTick, Math.ceil(this.queued.size / this.slices));
     this.timer ??= setTimeout(() => this.tick(), this.opts.tickMs).unref();
   }
 
