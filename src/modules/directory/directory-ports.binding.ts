@@ -70,6 +70,7 @@ export const directoryPortProviders: Provider[] = [
       groupOfQueue: (pbxId: string, queue: string) => directory.groupOfQueue(pbxId, queue),
       setPaused: (actor: Principal, userId: string, paused: boolean, reason: string | undefined) =>
         directory.setPausedEverywhere(actor, userId, paused, reason),
+      onUsersChanged: (fn: (users: readonly string[] | null) => void) => directory.changes.onChange(fn),
     }),
   },
 ];

@@ -7,6 +7,7 @@ import { AuditEntry } from './audit/audit-entry.entity.js';
 import { AuditController } from './audit/audit.controller.js';
 import { AuditService } from './audit/audit.service.js';
 import { DirectoryAccess } from './directory-access.service.js';
+import { DirectoryChanges } from './directory-changes.js';
 import { directoryPortProviders, ROUTING_DIRECTORY } from './directory-ports.binding.js';
 import { DirectoryService } from './directory.service.js';
 import { GroupNumber } from './groups/group-number.entity.js';
@@ -25,7 +26,8 @@ import { QueueSyncService } from './sync/queue-sync.service.js';
 
 /**
  * The call-center directory: peers (phones), groups (queues and their DIDs), memberships (agents),
- * the audit log of their changes, and the sync that makes Asterisk's queues follow them.
+ * the audit log of their changes (each also announced to every instance's caches: DirectoryChanges),
+ * and the sync that makes Asterisk's queues follow them.
  * Public service: DirectoryService; it also provides the ports other modules read it through
  * (directory-ports.binding.ts: FastAGI routing, the calls module's agent directory and supervision,
  * the operator gateway's directory).
@@ -41,6 +43,7 @@ import { QueueSyncService } from './sync/queue-sync.service.js';
   providers: [
     DirectoryService,
     DirectoryAccess,
+    DirectoryChanges,
     AuditService,
     PeersService,
     GroupsService,

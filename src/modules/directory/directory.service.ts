@@ -5,6 +5,7 @@ import { AppError } from '../../common/errors/app-error.js';
 import { UUID_PATTERN as UUID } from '../../common/uuid.js';
 import type { Principal } from '../auth/principal.js';
 import { PbxService } from '../pbx/pbx.service.js';
+import { DirectoryChanges } from './directory-changes.js';
 import { normaliseDid } from './did.util.js';
 import { GroupNumber } from './groups/group-number.entity.js';
 import { Group, type PopupSettings } from './groups/group.entity.js';
@@ -124,8 +125,10 @@ export class DirectoryService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly pbxes: PbxService,
     private readonly membershipsService: MembershipsService,
+    readonly changes: DirectoryChanges,
   ) {
     this.owners = new ExtensionOwners(db);
+    changes.onChange(() => this.owners.clear());
   }
 
   /**

@@ -54,9 +54,10 @@ export class AgentStatusService {
     this.names.set(userId, displayName);
   }
 
-  /** The directory changed for this user (they paused through us): read it again next time. */
-  forget(userId: string): void {
-    this.directory.delete(userId);
+  /** The directory changed for this user (null: for anyone): read it again next time. */
+  forget(userId: string | null): void {
+    if (userId === null) this.directory.clear();
+    else this.directory.delete(userId);
   }
 
   async status(userId: string): Promise<AgentStatus> {

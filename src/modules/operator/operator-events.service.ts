@@ -132,6 +132,7 @@ export class OperatorEventsService implements OnApplicationShutdown {
       this.gateway.off('event', onAmi);
       this.gateway.off('ready', onReady);
     });
+    this.unsubscribe.push(this.ports.directory.onUsersChanged((users) => this.directoryChanged(users)));
     const bus = this.ports.bus;
     if (!bus) return;
     const on = <T extends Parameters<typeof bus.on>[0]>(type: T, fn: (e: never) => void) => {
@@ -449,6 +450,21 @@ export class OperatorEventsService implements OnApplicationShutdown {
           .catch((e: unknown) => this.logger.warn({ err: e, userId: u }, 'Could not publish agent status'));
       }
     }, AGENT_STATUS_COALESCE_MS);
+  }
+
+  /**
+   * Peers or memberships changed (over the REST API of any instance): who owns which phone and who
+   * supervises whom are read again, and the agents concerned get their new status at once (all of
+   * those connected here when the change is unknown, e.g. a group's).
+   */
+  private directoryChanged(users: readonly string[] | null): void {
+    this.userOfExtension.clear();
+    this.supervisorsOf.clear();
+    if (users === null) this.agents.forget(null);
+    for (const u of users ?? this.publisher.localUsersIn()) {
+      if (users !== null) this.agents.forget(u);
+      this.agentStatusChanged(u);
+    }
   }
 
   private queueChanged(pbxId: string, queue: QueueState): void {

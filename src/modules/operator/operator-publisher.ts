@@ -183,11 +183,11 @@ export class OperatorPublisher {
     }
   }
 
-  /** Users with a connection on this instance in a room (queue and group rooms). */
-  localUsersIn(room: string): Set<string> {
+  /** Users with a connection on this instance in a room (queue and group rooms), or in any. */
+  localUsersIn(room?: string): Set<string> {
     const out = new Set<string>();
-    const ids = this.ns?.adapter.rooms.get(room);
-    if (!ids || !this.ns) return out;
+    if (!this.ns) return out;
+    const ids = room === undefined ? this.ns.sockets.keys() : (this.ns.adapter.rooms.get(room) ?? []);
     for (const id of ids) {
       const userId = this.ns.sockets.get(id)?.data.userId;
       if (userId) out.add(userId);

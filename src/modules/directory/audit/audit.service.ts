@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, type EntityManager, type Repository } from 'typeorm';
 import type { Principal } from '../../auth/principal.js';
+import { announceDirectoryChange } from '../directory-changes.js';
 import { AuditEntry } from './audit-entry.entity.js';
 import type { AuditEntityType, AuditQueryDto } from './audit.dto.js';
 
@@ -15,7 +16,10 @@ export interface AuditChange {
   after?: object | null;
 }
 
-/** The directory's audit log: written in the transaction of the change it records. */
+/**
+ * The directory's audit log: written in the transaction of the change it records. Every audited
+ * change is also announced to the instances' caches (DirectoryChanges), in the same transaction.
+ */
 @Injectable()
 export class AuditService {
   constructor(@InjectRepository(AuditEntry) private readonly entries: Repository<AuditEntry>) {}
@@ -34,6 +38,7 @@ export class AuditService {
       after: (change.after as Record<string, unknown> | null | undefined) ?? null,
     };
     await m.save(m.create(AuditEntry, entry));
+    await announceDirectoryChange(m, change.entityType === 'group' ? null : usersOf(change));
   }
 
   /** Newest first. `groupIds` limits the entries to those groups (supervisors); undefined: all. */
@@ -63,4 +68,12 @@ export class AuditService {
       .getManyAndCount();
     return { items, total };
   }
+}
+
+/** The users a peer or membership change concerns (before and after: a phone may change hands). */
+function usersOf(change: AuditChange): string[] {
+  const users = [change.before, change.after].map(
+    (s) => (s as { userId?: unknown } | null | undefined)?.userId,
+  );
+  return users.filter((u): u is string => typeof u === 'string');
 }

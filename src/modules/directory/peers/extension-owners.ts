@@ -48,6 +48,11 @@ export class ExtensionOwners {
     return found;
   }
 
+  /** The directory changed: answers are read again. */
+  clear(): void {
+    this.cache.clear();
+  }
+
   private remember(key: string, userId: string, at: number): void {
     this.cache.delete(key);
     if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);

@@ -28,6 +28,7 @@ const NO_DIRECTORY: OperatorDirectory = {
   supervisorsOfUser: unavailable,
   groupOfQueue: unavailable,
   setPaused: unavailable,
+  onUsersChanged: () => () => undefined,
 };
 
 /**

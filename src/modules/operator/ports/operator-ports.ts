@@ -50,6 +50,11 @@ export interface OperatorDirectory {
   groupOfQueue(pbxId: string, queue: string): Promise<{ groupId: string; name: string } | null>;
   /** Pause or unpause the user in every group they are logged in to (directory, Asterisk and audit log agree). */
   setPaused(actor: Principal, userId: string, paused: boolean, reason: string | undefined): Promise<void>;
+  /**
+   * Calls `fn` when users' peers or memberships changed, on any instance (null: anything may have
+   * changed); answers the unsubscribe.
+   */
+  onUsersChanged(fn: (users: readonly string[] | null) => void): () => void;
 }
 
 export interface OperatorCommEvents {
