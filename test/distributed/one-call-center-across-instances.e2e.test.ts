@@ -110,4 +110,42 @@ describe('one call center across instances (Redis)', () => {
       (await liveOnB<LiveCall[]>('calls')).every((c) => c.linkedid !== linkedid),
     );
   }, 60_000);
+
+  it('a phone handed to another operator over B follows on A at once: A pops the next call up for the new owner', async () => {
+    const carol = recorder(b.url, { token: lab.carol.token });
+    try {
+      await connected(carol);
+      await carol.waitFor('snapshot');
+      const onB = (method: string, path: string, json?: unknown) =>
+        b
+          .api(path, { method, json })
+          .then(async (r) => ({ status: r.status, body: (await r.json().catch(() => null)) as never }));
+      expect(
+        (await onB('POST', `/api/v1/groups/${lab.support.id}/members/${lab.bob.id}/logoff`)).status,
+      ).toBe(200);
+      const peers = await onB('GET', `/api/v1/peers?userId=${lab.bob.id}`);
+      const bobPhone = (peers.body as { items: { id: string; extension: string }[] }).items.find(
+        (p) => p.extension === '1002',
+      )!;
+      expect((await onB('DELETE', `/api/v1/peers/${bobPhone.id}`)).status).toBe(204);
+      const moved = await onB('POST', '/api/v1/peers', {
+        userId: lab.carol.id,
+        extension: '1002',
+        dialInterface: 'Local/1002@phones/n',
+        stateInterface: 'Custom:1002',
+      });
+      expect(moved.status).toBe(201);
+      // Bob is connected to A: A heard the change made on B and tells him he has no phone now.
+      await bob.waitFor('agent:status', (e) => e.extension === null);
+
+      const call = await CallPlayer.load(lab.sim, 'inbound-queue-answered.ami');
+      const callId = `${lab.pbxId}:${call.linkedid(4)}`;
+      call.play(4)();
+      await carol.waitFor('call:offered', (e) => e.callId === callId && e.extension === '1002');
+      await alice.waitFor('call:ended', (e) => e.callId === callId);
+      expect(bob.events.filter((e) => e.event?.callId === callId)).toEqual([]);
+    } finally {
+      carol.close();
+    }
+  }, 60_000);
 });

@@ -455,16 +455,16 @@ export class OperatorEventsService implements OnApplicationShutdown {
   /**
    * Peers or memberships changed (over the REST API of any instance): who owns which phone and who
    * supervises whom are read again, and the agents concerned get their new status at once (all of
-   * those connected here when the change is unknown, e.g. a group's).
+   * them when the change is unknown, e.g. a group's). Every instance hears the change: each sends
+   * the status to the users connected to it, so that nobody gets it once per instance.
    */
   private directoryChanged(users: readonly string[] | null): void {
     this.userOfExtension.clear();
     this.supervisorsOf.clear();
     if (users === null) this.agents.forget(null);
-    for (const u of users ?? this.publisher.localUsersIn()) {
-      if (users !== null) this.agents.forget(u);
-      this.agentStatusChanged(u);
-    }
+    else for (const u of users) this.agents.forget(u);
+    const here = this.publisher.localUsersIn();
+    for (const u of users ?? here) if (here.has(u)) this.agentStatusChanged(u);
   }
 
   private queueChanged(pbxId: string, queue: QueueState): void {
