@@ -43,7 +43,7 @@ describe('Directory changes (PostgreSQL LISTEN/NOTIFY)', () => {
     await app?.stop();
   });
 
-  it('a peer or membership changed over the REST API is heard with its user', async () => {
+  it('a peer or membership changed over the REST API is heard with its user; a group or a supervisor as anything', async () => {
     const alice = await person(app, 'Alice Agent', 'operator');
     const peer = await call(app, 'POST', '/api/v1/peers', {
       userId: alice.id,
@@ -60,6 +60,16 @@ describe('Directory changes (PostgreSQL LISTEN/NOTIFY)', () => {
     const member = await call(app, 'POST', `/api/v1/groups/${group.body.id}/members`, { userId: alice.id });
     expect(member.status).toBe(201);
     await until('the membership change', () => heard.some((c) => c?.includes(alice.id)));
+    // a supervisor's membership changes whom every member of the group reports to: "anything"
+    heard.length = 0;
+    const sue = await person(app, 'Sue Supervisor', 'supervisor');
+    const sup = await call(app, 'POST', `/api/v1/groups/${group.body.id}/members`, {
+      userId: sue.id,
+      role: 'supervisor',
+    });
+    expect(sup.status).toBe(201);
+    await until('the supervisor change', () => heard.includes(null));
+    expect(heard.some((c) => c?.includes(sue.id))).toBe(false);
   });
 
   it('a change that is rolled back is never heard; the next committed one is', async () => {

@@ -128,7 +128,7 @@ export class DirectoryService {
     readonly changes: DirectoryChanges,
   ) {
     this.owners = new ExtensionOwners(db);
-    changes.onChange(() => this.owners.clear());
+    changes.onChange((users) => this.owners.forget(users));
   }
 
   /**

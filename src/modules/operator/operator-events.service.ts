@@ -453,16 +453,23 @@ export class OperatorEventsService implements OnApplicationShutdown {
   }
 
   /**
-   * Peers or memberships changed (over the REST API of any instance): who owns which phone and who
-   * supervises whom are read again, and the agents concerned get their new status at once (all of
-   * them when the change is unknown, e.g. a group's). Every instance hears the change: each sends
-   * the status to the users connected to it, so that nobody gets it once per instance.
+   * Peers or memberships changed (over the REST API of any instance): what this instance cached
+   * about those users is read again (the phones they owned, their supervisors and those they
+   * supervise, their groups), everything after a change of unknown reach (a group's), and the
+   * agents concerned get their new status at once. Every instance hears the change: each sends the
+   * status to the users connected to it, so that nobody gets it once per instance.
    */
   private directoryChanged(users: readonly string[] | null): void {
-    this.userOfExtension.clear();
-    this.supervisorsOf.clear();
-    if (users === null) this.agents.forget(null);
-    else for (const u of users) this.agents.forget(u);
+    if (users === null) {
+      this.userOfExtension.clear();
+      this.supervisorsOf.clear();
+      this.agents.forget(null);
+    } else {
+      const changed = new Set(users);
+      this.userOfExtension.deleteWhere((_, owner) => owner !== null && changed.has(owner));
+      this.supervisorsOf.deleteWhere((agent, sups) => changed.has(agent) || sups.some((s) => changed.has(s)));
+      for (const u of users) this.agents.forget(u);
+    }
     const here = this.publisher.localUsersIn();
     for (const u of users ?? here) if (here.has(u)) this.agentStatusChanged(u);
   }

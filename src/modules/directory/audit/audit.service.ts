@@ -38,7 +38,7 @@ export class AuditService {
       after: (change.after as Record<string, unknown> | null | undefined) ?? null,
     };
     await m.save(m.create(AuditEntry, entry));
-    await announceDirectoryChange(m, change.entityType === 'group' ? null : usersOf(change));
+    await announceDirectoryChange(m, usersOf(change));
   }
 
   /** Newest first. `groupIds` limits the entries to those groups (supervisors); undefined: all. */
@@ -70,10 +70,13 @@ export class AuditService {
   }
 }
 
-/** The users a peer or membership change concerns (before and after: a phone may change hands). */
-function usersOf(change: AuditChange): string[] {
-  const users = [change.before, change.after].map(
-    (s) => (s as { userId?: unknown } | null | undefined)?.userId,
-  );
-  return users.filter((u): u is string => typeof u === 'string');
+/**
+ * The users a peer or membership change concerns (before and after: a phone may change hands);
+ * null, "anyone", for a group's change and a supervisor's membership (whom the group's members
+ * report to changed).
+ */
+function usersOf(change: AuditChange): string[] | null {
+  const sides = [change.before, change.after] as ({ userId?: unknown; role?: unknown } | null | undefined)[];
+  if (change.entityType === 'group' || sides.some((s) => s?.role === 'supervisor')) return null;
+  return sides.map((s) => s?.userId).filter((u): u is string => typeof u === 'string');
 }

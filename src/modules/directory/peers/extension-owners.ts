@@ -48,9 +48,11 @@ export class ExtensionOwners {
     return found;
   }
 
-  /** The directory changed: answers are read again. */
-  clear(): void {
-    this.cache.clear();
+  /** The directory changed for these users (null: for anyone): their phones are read again. */
+  forget(users: readonly string[] | null): void {
+    if (users === null) return this.cache.clear();
+    const changed = new Set(users);
+    for (const [key, hit] of this.cache) if (changed.has(hit.userId)) this.cache.delete(key);
   }
 
   private remember(key: string, userId: string, at: number): void {

@@ -3,8 +3,15 @@
  * supervisors of a user): entries live ttlMs, at most maxEntries (oldest first out), and concurrent
  * misses of one key share a single load. Failed loads are not kept.
  */
+interface Entry<V> {
+  value: Promise<V>;
+  expiresAt: number;
+  /** The answer, once loaded. */
+  settled?: { v: V };
+}
+
 export class TtlCache<V> {
-  private readonly entries = new Map<string, { value: Promise<V>; expiresAt: number }>();
+  private readonly entries = new Map<string, Entry<V>>();
 
   constructor(
     private readonly ttlMs: number,
@@ -24,10 +31,11 @@ export class TtlCache<V> {
       if (oldest !== undefined) this.entries.delete(oldest);
     }
     const value = load();
-    const entry = { value, expiresAt: now + this.ttlMs };
+    const entry: Entry<V> = { value, expiresAt: now + this.ttlMs };
     this.entries.set(key, entry);
     value.then(
       (v) => {
+        entry.settled = { v };
         if (v === null && this.entries.get(key) === entry) entry.expiresAt = this.now() + this.nullTtlMs;
       },
       () => {
@@ -43,5 +51,10 @@ export class TtlCache<V> {
 
   clear(): void {
     this.entries.clear();
+  }
+
+  /** Drops the answers `stale` picks, and those still loading (they may have read the old state). */
+  deleteWhere(stale: (key: string, value: V) => boolean): void {
+    for (const [key, e] of this.entries) if (!e.settled || stale(key, e.settled.v)) this.entries.delete(key);
   }
 }
