@@ -98,6 +98,7 @@ describe('Directory changes (PostgreSQL LISTEN/NOTIFY)', () => {
     expect(cut).toBe(1);
     await until('the "anything" after the reconnect', () => heard.includes(null));
     expect(changes.listening).toBe(true);
+    expect(await (await app.api('/metrics')).text()).toMatch(/^switchboard_directory_changes_listening 1$/m);
     const bob = await person(app, 'Bob Agent', 'operator');
     const peer = await call(app, 'POST', '/api/v1/peers', {
       userId: bob.id,

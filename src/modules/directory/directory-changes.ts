@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import { UUID_PATTERN } from '../../common/uuid.js';
 import { pgPool } from '../../database/pg-pool.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 /** The PostgreSQL channel of directory changes. */
 const CHANNEL = 'switchboard_directory';
@@ -42,7 +43,19 @@ export class DirectoryChanges implements OnApplicationBootstrap, OnApplicationSh
   private everListened = false;
   private stopped = false;
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    metrics: MetricsService,
+  ) {
+    const listening = () => this.up;
+    metrics.gauge({
+      name: 'switchboard_directory_changes_listening',
+      help: '1 while the LISTEN connection for directory changes is up (else caches follow changes only at expiry)',
+      collect() {
+        this.set(listening() ? 1 : 0);
+      },
+    });
+  }
 
   /** True while the LISTEN connection is up. */
   get listening(): boolean {
