@@ -1,5 +1,5 @@
-import { createServer, type Server } from 'node:net';
 import { AgiServer } from '../../src/modules/agi/agi-server.js';
+import { freePort } from '../support/free-port.js';
 import { createTestDatabase } from '../support/test-database.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { agiCall, rawConnection, recordedHeader } from './support/asterisk-agi-client.js';
@@ -41,15 +41,6 @@ async function ok(app: TestApp, method: string, path: string, json?: unknown): P
   return r.body;
 }
 
-/** A port where nothing listens: the PBX's AMI link stays down, the directory keeps its own state. */
-async function closedPort(): Promise<number> {
-  const probe: Server = createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise((r) => probe.close(r));
-  return port;
-}
-
 /**
  * The lab of the recordings: Carol Agent (1003, queue sales, DID 74957770000) and Alice Agent
  * (1001, queue support, DID 74951234567); customers owned by them.
@@ -58,7 +49,7 @@ async function seedLab(app: TestApp) {
   await ok(app, 'POST', '/api/v1/pbxes', {
     name: 'lab',
     amiHost: '127.0.0.1',
-    amiPort: await closedPort(),
+    amiPort: await freePort(), // nothing listens: the AMI link stays down, the directory keeps its own state
     amiUsername: 'crm',
     amiSecret: 'labsecret',
     isDefault: true,

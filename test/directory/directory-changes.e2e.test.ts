@@ -2,7 +2,6 @@
  * Directory changes announced to every instance's caches (DirectoryChanges): NOTIFY in the
  * transaction of the change, LISTEN on a connection of its own, on real PostgreSQL.
  */
-import { createServer } from 'node:net';
 import { DataSource } from 'typeorm';
 import {
   announceDirectoryChange,
@@ -10,7 +9,7 @@ import {
   type DirectoryChange,
 } from '../../src/modules/directory/directory-changes.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { call, person, until } from './directory-test-kit.js';
+import { call, type Person, person, unreachablePbx, until } from './directory-test-kit.js';
 
 describe('Directory changes (PostgreSQL LISTEN/NOTIFY)', () => {
   let app: TestApp;
@@ -20,20 +19,7 @@ describe('Directory changes (PostgreSQL LISTEN/NOTIFY)', () => {
 
   beforeAll(async () => {
     app = await startTestApp();
-    // a PBX for the peers (its AMI port is closed: no Asterisk is needed to change the directory)
-    const probe = createServer();
-    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-    const closedPort = (probe.address() as { port: number }).port;
-    await new Promise((r) => probe.close(r));
-    const pbx = await call(app, 'POST', '/api/v1/pbxes', {
-      name: 'lab',
-      amiHost: '127.0.0.1',
-      amiPort: closedPort,
-      amiUsername: 'crm',
-      amiSecret: 'labsecret',
-      isDefault: true,
-    });
-    expect(pbx.status).toBe(201);
+    expect((await unreachablePbx(app)).status).toBe(201); // no Asterisk is needed to change the directory
     changes = app.app.get(DirectoryChanges);
     ds = app.app.get(DataSource);
     changes.onChange((c) => heard.push(c));
@@ -42,15 +28,18 @@ describe('Directory changes (PostgreSQL LISTEN/NOTIFY)', () => {
   afterAll(async () => {
     await app?.stop();
   });
+  const givePhone = async (who: Person, extension: string) => {
+    const peer = await call(app, 'POST', '/api/v1/peers', {
+      userId: who.id,
+      extension,
+      dialInterface: `Local/${extension}@phones/n`,
+    });
+    expect(peer.status).toBe(201);
+  };
 
   it('a peer or membership changed over the REST API is heard with its user; a group or a supervisor as anything', async () => {
     const alice = await person(app, 'Alice Agent', 'operator');
-    const peer = await call(app, 'POST', '/api/v1/peers', {
-      userId: alice.id,
-      extension: '3001',
-      dialInterface: 'Local/3001@phones/n',
-    });
-    expect(peer.status).toBe(201);
+    await givePhone(alice, '3001');
     await until('the peer change', () => heard.some((c) => c?.includes(alice.id)));
     const group = await call(app, 'POST', '/api/v1/groups', { name: 'Support', queue: 'support' });
     expect(group.status).toBe(201);
@@ -100,12 +89,7 @@ describe('Directory changes (PostgreSQL LISTEN/NOTIFY)', () => {
     expect(changes.listening).toBe(true);
     expect(await (await app.api('/metrics')).text()).toMatch(/^switchboard_directory_changes_listening 1$/m);
     const bob = await person(app, 'Bob Agent', 'operator');
-    const peer = await call(app, 'POST', '/api/v1/peers', {
-      userId: bob.id,
-      extension: '3002',
-      dialInterface: 'Local/3002@phones/n',
-    });
-    expect(peer.status).toBe(201);
+    await givePhone(bob, '3002');
     await until('a change after the reconnect', () => heard.some((c) => c?.includes(bob.id)));
   });
 });

@@ -1,8 +1,7 @@
-import { createServer, type Server } from 'node:net';
 import type { Principal } from '../../src/modules/auth/principal.js';
 import { DirectoryService } from '../../src/modules/directory/directory.service.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { badFields, call, type Person, person } from './directory-test-kit.js';
+import { badFields, call, type Person, person, unreachablePbx } from './directory-test-kit.js';
 
 /**
  * The directory over HTTP with real Postgres: shapes, validation, conflicts and who may do what.
@@ -11,7 +10,6 @@ import { badFields, call, type Person, person } from './directory-test-kit.js';
  */
 describe('call-center directory over REST (roles, validation, conflicts)', () => {
   let app: TestApp;
-  let closedPort: number;
   let pbxId: string;
   let admin: Person; // a person with the admin role (the API key is admin too)
   let supA: Person; // supervises "support"
@@ -24,22 +22,8 @@ describe('call-center directory over REST (roles, validation, conflicts)', () =>
   let peerA: { id: string };
 
   beforeAll(async () => {
-    // a port nothing listens on: the AMI link stays down
-    const probe: Server = createServer();
-    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-    closedPort = (probe.address() as { port: number }).port;
-    await new Promise((r) => probe.close(r));
-
     app = await startTestApp();
-    const pbx = await call(app, 'POST', '/api/v1/pbxes', {
-      name: 'lab',
-      amiHost: '127.0.0.1',
-      amiPort: closedPort,
-      amiUsername: 'crm',
-      amiSecret: 'labsecret',
-      defaultTrunk: 'PJSIP/{number}@trunk',
-      isDefault: true,
-    });
+    const pbx = await unreachablePbx(app, { defaultTrunk: 'PJSIP/{number}@trunk' });
     expect(pbx.status).toBe(201);
     pbxId = pbx.body.id;
     admin = await person(app, 'Ada Admin', 'admin');

@@ -1,7 +1,7 @@
-import { createServer } from 'node:net';
 import { header } from '../../src/protocol/ami/ami-message.js';
 import { AmiGatewayService } from '../../src/modules/ami/ami-gateway.service.js';
 import { AmiSimulator } from '../../src/simulator/ami-simulator.js';
+import { freePort } from '../support/free-port.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { call, type Person, person, until } from './directory-test-kit.js';
 
@@ -9,14 +9,6 @@ import { call, type Person, person, until } from './directory-test-kit.js';
  * Asterisk follows the directory: the app against the PBX simulator over loopback TCP. The
  * simulator's queues are the lab's (support: Alice and Bob static; sales: Carol static).
  */
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 interface QueueMemberView {
   interface: string;

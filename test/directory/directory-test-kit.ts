@@ -1,3 +1,4 @@
+import { freePort } from '../support/free-port.js';
 import type { TestApp } from '../support/test-app.js';
 import { until } from '../support/until.js';
 
@@ -45,6 +46,22 @@ export async function call(
   const res = await app.api(path, { method, json, headers });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/**
+ * The default PBX "lab" at a port nothing listens on: its AMI link stays down, so the directory
+ * keeps its own state and every change that needs Asterisk answers `pending`.
+ */
+export async function unreachablePbx(app: TestApp, fields: Record<string, unknown> = {}): Promise<Call> {
+  return call(app, 'POST', '/api/v1/pbxes', {
+    name: 'lab',
+    amiHost: '127.0.0.1',
+    amiPort: await freePort(),
+    amiUsername: 'crm',
+    amiSecret: 'labsecret',
+    isDefault: true,
+    ...fields,
+  });
 }
 
 /** The fields a 400 named. */

@@ -2,6 +2,7 @@ import { AmiGatewayService } from '../../src/modules/ami/ami-gateway.service.js'
 import {
   CallPlayer,
   connected,
+  handPhoneOver,
   type OperatorLab,
   type Recorder,
   recorder,
@@ -116,25 +117,7 @@ describe('one call center across instances (Redis)', () => {
     try {
       await connected(carol);
       await carol.waitFor('snapshot');
-      const onB = (method: string, path: string, json?: unknown) =>
-        b
-          .api(path, { method, json })
-          .then(async (r) => ({ status: r.status, body: (await r.json().catch(() => null)) as never }));
-      expect(
-        (await onB('POST', `/api/v1/groups/${lab.support.id}/members/${lab.bob.id}/logoff`)).status,
-      ).toBe(200);
-      const peers = await onB('GET', `/api/v1/peers?userId=${lab.bob.id}`);
-      const bobPhone = (peers.body as { items: { id: string; extension: string }[] }).items.find(
-        (p) => p.extension === '1002',
-      )!;
-      expect((await onB('DELETE', `/api/v1/peers/${bobPhone.id}`)).status).toBe(204);
-      const moved = await onB('POST', '/api/v1/peers', {
-        userId: lab.carol.id,
-        extension: '1002',
-        dialInterface: 'Local/1002@phones/n',
-        stateInterface: 'Custom:1002',
-      });
-      expect(moved.status).toBe(201);
+      await handPhoneOver(b, { groupId: lab.support.id, from: lab.bob, to: lab.carol, extension: '1002' });
       // Bob is connected to A: A heard the change made on B and tells him he has no phone now.
       await bob.waitFor('agent:status', (e) => e.extension === null);
 

@@ -1,7 +1,7 @@
 import {
   CallPlayer,
-  call,
   connected,
+  handPhoneOver,
   type OperatorLab,
   recorder,
   type Recorder,
@@ -41,24 +41,12 @@ describe('Operator gateway after a directory change', () => {
     await alice.waitFor('call:ended', (e) => e.callId === first);
 
     // The supervisor's desk hands phone 1001 to Carol.
-    const logoff = await call(
-      lab.app,
-      'POST',
-      `/api/v1/groups/${lab.support.id}/members/${lab.alice.id}/logoff`,
-    );
-    expect(logoff.status).toBe(200);
-    const peers = await call(lab.app, 'GET', `/api/v1/peers?userId=${lab.alice.id}`);
-    const alicePhone = (peers.body.items as { id: string; extension: string }[]).find(
-      (p) => p.extension === '1001',
-    )!;
-    expect((await call(lab.app, 'DELETE', `/api/v1/peers/${alicePhone.id}`)).status).toBe(204);
-    const moved = await call(lab.app, 'POST', '/api/v1/peers', {
-      userId: lab.carol.id,
+    await handPhoneOver(lab.app, {
+      groupId: lab.support.id,
+      from: lab.alice,
+      to: lab.carol,
       extension: '1001',
-      dialInterface: 'Local/1001@phones/n',
-      stateInterface: 'Custom:1001',
     });
-    expect(moved.status).toBe(201);
 
     // Alice's screen shows she has no phone any more, without her doing anything.
     await alice.waitFor('agent:status', (e) => e.extension === null);

@@ -1,5 +1,4 @@
 import { createHmac } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import type { OperatorEvent, SequencedEventName } from '../../src/client/operator-protocol.js';
@@ -10,19 +9,12 @@ import { loadRecording, rewriteEvent, type AmiRecording } from '../../src/simula
 import { AmiSimulator } from '../../src/simulator/ami-simulator.js';
 import { repeatPlan } from '../../src/simulator/frame-rewriter.js';
 import { call, type Person, person, until } from '../directory/directory-test-kit.js';
+import { freePort } from '../support/free-port.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from '../support/test-app.js';
 
 export { call, person, until, type Person };
 
 export const FIXTURES = join(import.meta.dirname, '../fixtures/asterisk-22');
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 export interface OperatorLab {
   app: TestApp;
@@ -134,6 +126,30 @@ export async function startOperatorLab(env: Record<string, string> = {}): Promis
       await sim.stop();
     },
   };
+}
+
+/**
+ * The supervisor's desk hands a phone over through `app`'s REST API: the owner logs off the group,
+ * their peer is deleted, and the same extension and interfaces become the new owner's peer.
+ */
+export async function handPhoneOver(
+  app: TestApp,
+  move: { groupId: string; from: Person; to: Person; extension: string },
+): Promise<void> {
+  const { groupId, from, to, extension } = move;
+  expect((await call(app, 'POST', `/api/v1/groups/${groupId}/members/${from.id}/logoff`)).status).toBe(200);
+  const peers = await call(app, 'GET', `/api/v1/peers?userId=${from.id}`);
+  const phone = (peers.body.items as { id: string; extension: string }[]).find(
+    (p) => p.extension === extension,
+  )!;
+  expect((await call(app, 'DELETE', `/api/v1/peers/${phone.id}`)).status).toBe(204);
+  const moved = await call(app, 'POST', '/api/v1/peers', {
+    userId: to.id,
+    extension,
+    dialInterface: `Local/${extension}@phones/n`,
+    stateInterface: `Custom:${extension}`,
+  });
+  expect(moved.status).toBe(201);
 }
 
 /** A user token signed like the app's, with any expiry (seconds from now; negative: expired). */

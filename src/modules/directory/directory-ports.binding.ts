@@ -1,5 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import type { Principal } from '../auth/principal.js';
+import { DirectoryChanges } from './directory-changes.js';
 import { DirectoryService } from './directory.service.js';
 import type { PbxExtension } from '../../common/pbx-extension.js';
 
@@ -48,8 +49,8 @@ export const directoryPortProviders: Provider[] = [
   },
   {
     provide: OPERATOR_DIRECTORY,
-    inject: [DirectoryService],
-    useFactory: (directory: DirectoryService) => ({
+    inject: [DirectoryService, DirectoryChanges],
+    useFactory: (directory: DirectoryService, changes: DirectoryChanges) => ({
       usersByExtension: (keys: readonly PbxExtension[]) => directory.usersByExtension(keys),
       async peerOfUser(userId: string, pbxId?: string) {
         const p = await directory.peerOfUser(userId, pbxId);
@@ -70,7 +71,7 @@ export const directoryPortProviders: Provider[] = [
       groupOfQueue: (pbxId: string, queue: string) => directory.groupOfQueue(pbxId, queue),
       setPaused: (actor: Principal, userId: string, paused: boolean, reason: string | undefined) =>
         directory.setPausedEverywhere(actor, userId, paused, reason),
-      onUsersChanged: (fn: (users: readonly string[] | null) => void) => directory.changes.onChange(fn),
+      onUsersChanged: (fn: (users: readonly string[] | null) => void) => changes.onChange(fn),
     }),
   },
 ];

@@ -125,7 +125,7 @@ export class DirectoryService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly pbxes: PbxService,
     private readonly membershipsService: MembershipsService,
-    readonly changes: DirectoryChanges,
+    changes: DirectoryChanges,
   ) {
     this.owners = new ExtensionOwners(db);
     changes.onChange((users) => this.owners.forget(users));

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { TEST_ADMIN_KEY, TEST_JWT_SECRET } from '../../support/test-app.js';
 import { type Probe, until as pollUntil } from '../../support/until.js';
+import { freePort } from '../../support/free-port.js';
 
 const MAIN = resolve(import.meta.dirname, '../../../dist/src/main.js');
 
@@ -34,13 +34,7 @@ export interface Instance {
 export const until = <T>(what: string, probe: Probe<T>, ms = 20_000): Promise<T> =>
   pollUntil(what, probe, ms, 100);
 
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+export { freePort };
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
