@@ -9,15 +9,20 @@ import { until } from '../support/until.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/asterisk-22');
 
-/** How many of a recording's events pass our filters, by Asterisk's rule (regex over the event text). */
+/**
+ * How many of a recording's events pass our filters, by Asterisk's rule (regex over the event text;
+ * an event must match an include filter, then no `!` exclude filter).
+ */
 function eventsPassingFilters(file: string): number {
   const frames = readFileSync(join(FIXTURES, file), 'latin1').split('\r\n\r\n');
-  const filters = EVENT_FILTERS.map((f) => new RegExp(f, 's'));
+  const regex = (f: string) => new RegExp(f.replace(/^!/, ''), 's');
+  const include = EVENT_FILTERS.filter((f) => !f.startsWith('!')).map(regex);
+  const exclude = EVENT_FILTERS.filter((f) => f.startsWith('!')).map(regex);
   return frames.filter((f) => {
     const name = /^Event: (\S+)/.exec(f)?.[1];
     if (!name || name === 'FullyBooted' || name === 'SuccessfulAuth') return false; // per-login, not replayed
     if (/\r\nActionID: /.test(f) && !/\r\nPrivilege: /.test(f)) return false; // an action's list item, not a broadcast
-    return filters.some((re) => re.test(f));
+    return include.some((re) => re.test(f)) && !exclude.some((re) => re.test(f));
   }).length;
 }
 

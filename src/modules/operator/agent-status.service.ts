@@ -26,7 +26,11 @@ export class AgentStatusService {
   private readonly presence = new Map<string, PresenceStatus>();
   private readonly names = new Map<string, string>();
   private readonly lastSent = new Map<string, string>();
-  private readonly directory = new TtlCache<DirectoryView>(60_000, MAX_USERS);
+  private readonly directory = new TtlCache<DirectoryView>({
+    ttlMs: 60_000,
+    staleMs: 60_000,
+    maxEntries: MAX_USERS,
+  });
 
   constructor(private readonly ports: OperatorPorts) {}
 

@@ -34,6 +34,8 @@ import { TtlCache } from './state/ttl-cache.js';
  */
 const QUEUE_STATS_COALESCE_MS = 2_000;
 const AGENT_STATUS_COALESCE_MS = 250;
+/** Agents whose status is built and sent per event-loop turn of a flush. */
+const AGENT_STATUS_SLICE = 8;
 /** How long call:ended waits for the CommEvent row (the calls module writes in batches). */
 const COMM_EVENT_WAIT_MS = 3_000;
 /** The channel variable a click-to-call Originate sets, so its call is known from its first event. */
@@ -55,9 +57,22 @@ export class OperatorEventsService implements OnApplicationShutdown {
   readonly dials = new DialTracker();
   private readonly channels = new Map<string, CallChannels>();
   private readonly chain = new KeyedChain();
-  /** A phone nobody owns yet may be given to someone any moment: "nobody" is not kept. */
-  private readonly userOfExtension = new TtlCache<string | null>(30_000, 50_000, Date.now, 0);
-  private readonly supervisorsOf = new TtlCache<string[]>(60_000, 50_000);
+  /**
+   * Directory changes drop what they touch at once (directoryChanged), so the ttl only bounds a
+   * missed notification; past it the answer is still used for a popup while it is read again.
+   * A phone nobody owns yet may be given to someone any moment: "nobody" is not kept.
+   */
+  private readonly userOfExtension = new TtlCache<string | null>({
+    ttlMs: 30_000,
+    staleMs: 30_000,
+    maxEntries: 50_000,
+    nullTtlMs: 0,
+  });
+  private readonly supervisorsOf = new TtlCache<string[]>({
+    ttlMs: 60_000,
+    staleMs: 60_000,
+    maxEntries: 50_000,
+  });
   /** Calls whose answer already closed the caller's call-back tasks. */
   private readonly callbacksClosed = new Set<string>();
   private readonly pendingQueueStats = new Map<string, { pbxId: string; queue: QueueState }>();
@@ -66,6 +81,8 @@ export class OperatorEventsService implements OnApplicationShutdown {
 
   private queueTimer: NodeJS.Timeout | undefined;
   private agentTimer: NodeJS.Timeout | undefined;
+  private agentFlushing = false;
+  private stopped = false;
   private unsubscribe: (() => void)[] = [];
   private readonly popupSeconds;
 
@@ -89,6 +106,7 @@ export class OperatorEventsService implements OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
+    this.stopped = true;
     for (const off of this.unsubscribe) off();
     this.unsubscribe = [];
     clearTimeout(this.queueTimer);
@@ -435,21 +453,38 @@ export class OperatorEventsService implements OnApplicationShutdown {
   /** agent:status for the user and their supervisors, coalesced. */
   agentStatusChanged(userId: string): void {
     this.pendingAgentStatus.add(userId);
-    this.agentTimer ??= setTimeout(() => {
-      this.agentTimer = undefined;
-      const users = [...this.pendingAgentStatus];
-      this.pendingAgentStatus.clear();
-      for (const u of users) {
-        void this.agents
-          .status(u)
-          .then(async (status) => {
-            if (this.agents.changed(status)) {
-              await this.publisher.publish(await this.agentAudience(u), 'agent:status', status);
-            }
-          })
-          .catch((e: unknown) => this.logger.warn({ err: e, userId: u }, 'Could not publish agent status'));
-      }
-    }, AGENT_STATUS_COALESCE_MS);
+    if (!this.agentFlushing)
+      this.agentTimer ??= setTimeout(() => void this.flushAgentStatus(), AGENT_STATUS_COALESCE_MS);
+  }
+
+  /**
+   * The users whose status changed, a slice per event-loop turn: a call centre's worth of changes
+   * (hundreds of agents every 250 ms in a busy hour) went out in one turn before, and an AMI
+   * frame (a popup) that arrived meanwhile waited for all of it. One flush at a time; changes that
+   * come in during a flush go out with the next.
+   */
+  private async flushAgentStatus(): Promise<void> {
+    this.agentTimer = undefined;
+    this.agentFlushing = true;
+    const users = [...this.pendingAgentStatus];
+    this.pendingAgentStatus.clear();
+    for (let i = 0; i < users.length; i += AGENT_STATUS_SLICE) {
+      if (i > 0) await new Promise((r) => setImmediate(r));
+      await Promise.all(users.slice(i, i + AGENT_STATUS_SLICE).map((u) => this.publishAgentStatus(u)));
+    }
+    this.agentFlushing = false;
+    if (this.pendingAgentStatus.size > 0 && !this.stopped)
+      this.agentTimer ??= setTimeout(() => void this.flushAgentStatus(), AGENT_STATUS_COALESCE_MS);
+  }
+
+  private async publishAgentStatus(userId: string): Promise<void> {
+    try {
+      const status = await this.agents.status(userId);
+      if (this.agents.changed(status))
+        await this.publisher.publish(await this.agentAudience(userId), 'agent:status', status);
+    } catch (e) {
+      this.logger.warn({ err: e, userId }, 'Could not publish agent status');
+    }
   }
 
   /**
@@ -504,6 +539,8 @@ export class OperatorEventsService implements OnApplicationShutdown {
     ]);
     // The phone as the agent's status names it (the directory view it caches), not one query more.
     const { extension, pbxId } = agent;
+    // Its next ring pops up without asking the directory who owns it.
+    if (extension && pbxId) this.userOfExtension.set(extensionKey(pbxId, extension), userId);
     const calls =
       extension && pbxId
         ? (this.ports.calls?.liveCalls() ?? [])

@@ -42,8 +42,20 @@ function remoteNumber(call: LiveCall): string | null {
 @Injectable()
 export class PopupService {
   private readonly logger = new Logger(PopupService.name);
-  private readonly contactCache = new TtlCache<ContactMatch[]>(5_000, 5_000);
-  private readonly historyCache = new TtlCache<PreviousCall[]>(5_000, 5_000);
+  /**
+   * By number, read fresh at each call's first event (prefetch); a caller offered again later in
+   * the same call (re-rung, or still queued) gets what was read then at once, read again behind.
+   */
+  private readonly contactCache = new TtlCache<ContactMatch[]>({
+    ttlMs: 5_000,
+    staleMs: 60_000,
+    maxEntries: 5_000,
+  });
+  private readonly historyCache = new TtlCache<PreviousCall[]>({
+    ttlMs: 5_000,
+    staleMs: 60_000,
+    maxEntries: 5_000,
+  });
 
   constructor(
     private readonly contacts: ContactsService,
@@ -55,7 +67,7 @@ export class PopupService {
   prefetch(call: LiveCall): void {
     const number = remoteNumber(call);
     if (!number) return;
-    this.lookups(number).catch(() => undefined);
+    this.lookups(number, true).catch(() => undefined);
   }
 
   async build(pbxId: string, call: LiveCall, leg: AgentLeg, extension: string): Promise<CallOffered> {
@@ -87,10 +99,15 @@ export class PopupService {
     };
   }
 
-  private lookups(number: string): Promise<[ContactMatch[], PreviousCall[]]> {
+  /** `fresh`: a new call reads them again (its number's last call may have ended a moment ago). */
+  private lookups(number: string, fresh = false): Promise<[ContactMatch[], PreviousCall[]]> {
     return Promise.all([
-      this.contactCache.get(number, () => this.contacts.lookup(number, { limit: MAX_CONTACTS })),
-      this.historyCache.get(number, () => this.ports.commEvents.previousCalls(number, MAX_PREVIOUS_CALLS)),
+      this.contactCache.get(number, () => this.contacts.lookup(number, { limit: MAX_CONTACTS }), fresh),
+      this.historyCache.get(
+        number,
+        () => this.ports.commEvents.previousCalls(number, MAX_PREVIOUS_CALLS),
+        fresh,
+      ),
     ]);
   }
 

@@ -4,7 +4,12 @@ describe('TtlCache', () => {
   it('keeps answers for their time, a null one for its own, and shares a load between concurrent misses', async () => {
     let now = 0;
     let loads = 0;
-    const cache = new TtlCache<string | null>(1_000, 10, () => now, 100);
+    const cache = new TtlCache<string | null>({
+      ttlMs: 1_000,
+      maxEntries: 10,
+      now: () => now,
+      nullTtlMs: 100,
+    });
     const load = (v: string | null) => () => (loads++, Promise.resolve(v));
     await Promise.all([cache.get('a', load('alice')), cache.get('a', load('other'))]);
     expect(loads).toBe(1);
@@ -17,7 +22,7 @@ describe('TtlCache', () => {
   });
 
   it('deleteWhere drops the answers picked and those still loading, and keeps the rest', async () => {
-    const cache = new TtlCache<string>(60_000, 10);
+    const cache = new TtlCache<string>({ ttlMs: 60_000, maxEntries: 10 });
     let release: (v: string) => void = () => undefined;
     await cache.get('1001', () => Promise.resolve('alice'));
     await cache.get('1002', () => Promise.resolve('bob'));
@@ -30,5 +35,55 @@ describe('TtlCache', () => {
     expect(await read('1002')).toBe('bob');
     expect(await read('1003')).toBe('again');
     expect(reads).toEqual(['1001', '1003']);
+  });
+
+  it('serves an answer past its ttl within staleMs at once and reads it again behind, once', async () => {
+    let now = 0;
+    const reads: string[] = [];
+    let release: (v: string) => void = () => undefined;
+    const cache = new TtlCache<string>({ ttlMs: 1_000, staleMs: 5_000, maxEntries: 10, now: () => now });
+    await cache.get('1001', () => Promise.resolve('alice'));
+    now = 3_000;
+    const slow = () => (reads.push('1001'), new Promise<string>((r) => (release = r)));
+    expect(await cache.get('1001', slow)).toBe('alice'); // expired at 1,000: answered without waiting
+    expect(await cache.get('1001', slow)).toBe('alice');
+    expect(reads).toEqual(['1001']); // one reload for both
+    release('carol');
+    await new Promise((r) => setImmediate(r));
+    expect(await cache.get('1001', slow)).toBe('carol');
+    now = 3_000 + 1_000 + 5_000; // past ttl + staleMs: read again and waited for
+    const fresh = cache.get('1001', () => Promise.resolve('dave'));
+    expect(await fresh).toBe('dave');
+  });
+
+  it('fresh refuses a stale answer; null answers, failed reloads and dropped keys are not served stale', async () => {
+    let now = 0;
+    const cache = new TtlCache<string | null>({
+      ttlMs: 1_000,
+      staleMs: 60_000,
+      maxEntries: 10,
+      now: () => now,
+    });
+    await cache.get('a', () => Promise.resolve('alice'));
+    await cache.get('n', () => Promise.resolve(null));
+    now = 2_000;
+    expect(await cache.get('a', () => Promise.resolve('anna'), true)).toBe('anna');
+    expect(await cache.get('n', () => Promise.resolve('nina'))).toBe('nina');
+    now = 4_000;
+    expect(await cache.get('a', () => Promise.reject(new Error('db down')))).toBe('anna');
+    await new Promise((r) => setImmediate(r));
+    expect(await cache.get('a', () => Promise.resolve('anya'))).toBe('anna'); // the reload failed: tried again
+    await new Promise((r) => setImmediate(r));
+    cache.deleteWhere((_, v) => v === 'anya');
+    expect(await cache.get('a', () => Promise.resolve('ada'))).toBe('ada');
+  });
+
+  it('set keeps an answer learnt elsewhere as if just read, and deleteWhere drops it like any other', async () => {
+    const cache = new TtlCache<string>({ ttlMs: 60_000, maxEntries: 10 });
+    cache.set('1001', 'alice');
+    const load = () => Promise.resolve('from the database');
+    expect(await cache.get('1001', load)).toBe('alice');
+    cache.deleteWhere((_, v) => v === 'alice');
+    expect(await cache.get('1001', load)).toBe('from the database');
   });
 });
