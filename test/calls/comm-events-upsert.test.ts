@@ -208,4 +208,45 @@ describe('CommEvent upsert (real PostgreSQL)', () => {
     }[];
     expect(n).toBe(2);
   });
+
+  it("lists a number's last completed calls for a popup, newest first, as the caller or the one called", async () => {
+    const ivan = '+79035550101';
+    const at = (minutes: number) => new Date(t0 + minutes * 60_000);
+    const ivanCalls = (over: Partial<CommEventRow>) => ({
+      fromNumber: '89035550101',
+      fromE164: ivan,
+      ...over,
+    });
+    await repo.upsert([
+      row('prev.1', 'complete', ivanCalls({ startedAt: at(1), agentName: 'Alice Agent', talkSeconds: 30 })),
+      row(
+        'prev.2',
+        'complete',
+        ivanCalls({ startedAt: at(2), outcome: 'abandoned', agentName: null, talkSeconds: null }),
+      ),
+      row('prev.3', 'in_progress', ivanCalls({ startedAt: at(3) })), // not over yet: not listed
+      row('prev.4', 'complete', {
+        direction: 'outbound',
+        fromNumber: '1001',
+        fromE164: null,
+        toNumber: '89035550101',
+        toE164: ivan,
+        startedAt: at(4),
+      }),
+      row('prev.5', 'complete', { fromNumber: 'anonymous', fromE164: null, startedAt: at(5) }),
+      row('prev.6', 'complete', { startedAt: at(6) }), // another caller
+    ]);
+    const listed = await repo.previousCalls({ e164: ivan }, 5);
+    expect(listed.map((r) => [r.direction, r.outcome, r.agentName, r.talkSeconds])).toEqual([
+      ['outbound', 'answered', 'Alice Agent', 3],
+      ['inbound', 'abandoned', null, null],
+      ['inbound', 'answered', 'Alice Agent', 30],
+    ]);
+    expect(listed.map((r) => r.startedAt)).toEqual([at(4), at(2), at(1)]);
+    const [{ id }] = await read('prev.4');
+    expect(listed[0].id).toBe(id);
+    expect(await repo.previousCalls({ e164: ivan }, 1)).toHaveLength(1);
+    expect((await repo.previousCalls({ raw: 'anonymous' }, 5)).map((r) => r.startedAt)).toEqual([at(5)]);
+    expect(await repo.previousCalls({ e164: '+79990000000' }, 5)).toEqual([]);
+  });
 });

@@ -200,6 +200,33 @@ describe('Operator gateway (/operator) against the PBX simulator', () => {
       expect(new Set(seqs).size).toBe(seqs.length);
     });
 
+    it("a popup lists the caller's last calls, the one that ended a moment ago first", async () => {
+      const alice = as(lab.alice.token);
+      await connected(alice);
+      await alice.waitFor('snapshot');
+      const first = queueCall.linkedid(++pass);
+      queueCall.play(pass)();
+      const earlier = await until('the first call recorded', async () => {
+        const list = await call(lab.app, 'GET', `/api/v1/comm-events?number=%2B79161234567&limit=20`);
+        return (list.body.items as Record<string, unknown>[]).find(
+          (i) => i.linkedid === first && i.status === 'complete',
+        );
+      });
+      const second = queueCall.linkedid(++pass);
+      queueCall.play(pass)();
+      const offered = await alice.waitFor('call:offered', (e) => e.callId === `${lab.pbxId}:${second}`);
+      expect(offered.previousCalls[0]).toEqual({
+        commEventId: earlier.id,
+        startedAt: earlier.startedAt,
+        direction: 'inbound',
+        outcome: 'answered',
+        agentName: earlier.agentName,
+        talkSeconds: earlier.talkSeconds,
+      });
+      expect(offered.previousCalls.length).toBeLessThanOrEqual(5);
+      expect(offered.previousCalls.every((c) => c.outcome !== null)).toBe(true);
+    });
+
     it('resumes after a dropped connection: what happened meanwhile arrives, nothing is lost or repeated', async () => {
       const bob = as(lab.bob.token);
       await connected(bob);

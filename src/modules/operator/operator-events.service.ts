@@ -158,8 +158,8 @@ export class OperatorEventsService implements OnApplicationShutdown {
       this.unsubscribe.push(() => bus.off(type, fn as never));
     };
     // An inbound caller may ring agents soon (directly or from a queue): their popup's contacts and
-    // history are looked up from the first event of the call, and again at the queue if that was
-    // over 5 s ago (the lookups are cached that long).
+    // history are read at the first event of the call, and again behind at the queue if that was
+    // over 5 s ago.
     on('call.started', (e: CallBusEvent<'call.started'>) => {
       if (e.call.direction === 'inbound') this.popups.prefetch(e.call);
     });

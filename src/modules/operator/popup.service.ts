@@ -10,6 +10,7 @@ import { TtlCache } from './state/ttl-cache.js';
 
 const MAX_CONTACTS = 10;
 const MAX_PREVIOUS_CALLS = 5;
+const MAX_CALLS_LOOKED_UP = 10_000;
 
 /**
  * Fills a profile URL template: `{externalRef}`, `{contactId}`, `{number}` are replaced (URL-encoded).
@@ -42,15 +43,14 @@ function remoteNumber(call: LiveCall): string | null {
 @Injectable()
 export class PopupService {
   private readonly logger = new Logger(PopupService.name);
-  /**
-   * By number, read fresh at each call's first event (prefetch); a caller offered again later in
-   * the same call (re-rung, or still queued) gets what was read then at once, read again behind.
-   */
+  /** By number; see lookups() for when an answer is read again. */
   private readonly contactCache = new TtlCache<ContactMatch[]>({
     ttlMs: 5_000,
     staleMs: 60_000,
     maxEntries: 5_000,
   });
+  /** Calls that looked their number up already (oldest first out). */
+  private readonly looked = new Set<string>();
   private readonly historyCache = new TtlCache<PreviousCall[]>({
     ttlMs: 5_000,
     staleMs: 60_000,
@@ -63,17 +63,17 @@ export class PopupService {
     private readonly config: AppConfig,
   ) {}
 
-  /** Starts the lookups a popup of this call will need (a queued caller rings agents next). */
+  /** Starts the lookups a popup of this call will need (at its first event, and at a queue). */
   prefetch(call: LiveCall): void {
     const number = remoteNumber(call);
     if (!number) return;
-    this.lookups(number, true).catch(() => undefined);
+    this.lookups(call, number).catch(() => undefined);
   }
 
   async build(pbxId: string, call: LiveCall, leg: AgentLeg, extension: string): Promise<CallOffered> {
     const number = remoteNumber(call);
     const [matches, previousCalls] = number
-      ? await this.lookups(number).catch((e: unknown) => {
+      ? await this.lookups(call, number).catch((e: unknown) => {
           this.logger.warn(
             { err: e, pbx: pbxId, linkedid: call.linkedid },
             'Contact or history lookup failed: popup without them',
@@ -99,8 +99,17 @@ export class PopupService {
     };
   }
 
-  /** `fresh`: a new call reads them again (its number's last call may have ended a moment ago). */
-  private lookups(number: string, fresh = false): Promise<[ContactMatch[], PreviousCall[]]> {
+  /**
+   * A call's first lookup reads its number afresh (its last call may have ended a moment ago);
+   * the call's later ones take that answer, at once even once it is a minute old.
+   */
+  private lookups(call: LiveCall, number: string): Promise<[ContactMatch[], PreviousCall[]]> {
+    const key = `${call.pbx}\n${call.linkedid}`;
+    const fresh = !this.looked.has(key);
+    if (fresh) {
+      if (this.looked.size >= MAX_CALLS_LOOKED_UP) this.looked.delete(this.looked.values().next().value!);
+      this.looked.add(key);
+    }
     return Promise.all([
       this.contactCache.get(number, () => this.contacts.lookup(number, { limit: MAX_CONTACTS }), fresh),
       this.historyCache.get(

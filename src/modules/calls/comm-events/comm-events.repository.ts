@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { pgPool } from '../../../database/pg-pool.js';
 import type { CallDirection, CallOutcome, CallStatus } from '../tracker/index.js';
 import type { CommEventDraft } from './comm-event-draft.js';
 import type { StoredLeg, StoredTransfer } from './comm-event.entity.js';
@@ -144,6 +145,16 @@ const SELECT = `SELECT id, pbx_id AS "pbxId", linkedid, direction, status, outco
   created_at AS "createdAt", updated_at AS "updatedAt"
 FROM comm_events`;
 
+/** A completed call as a popup lists it. */
+export interface PreviousCallRow {
+  id: string;
+  startedAt: Date;
+  direction: CallDirection;
+  outcome: CallOutcome;
+  agentName: string | null;
+  talkSeconds: number | null;
+}
+
 /** Who may see which rows: undefined = everything. */
 export interface CommEventScope {
   /** Rows answered by one of these users... */
@@ -215,6 +226,29 @@ ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
 ORDER BY started_at DESC, id DESC
 LIMIT ${p(filter.limit)}`;
     return (await this.ds.query(sql, params)) as CommEventRecord[];
+  }
+
+  /**
+   * The last completed calls with a number, newest first, for an operator's popup: the few columns
+   * it shows, as a named prepared statement on the pg pool (every inbound call runs it, and a
+   * TypeORM query runner plus every column, the legs' JSON included, cost several times more).
+   */
+  async previousCalls(number: { e164: string } | { raw: string }, limit: number): Promise<PreviousCallRow[]> {
+    const [name, columns, value] =
+      'e164' in number
+        ? ['comm_events_previous_e164', ['from_e164', 'to_e164'], number.e164]
+        : ['comm_events_previous_raw', ['from_number', 'to_number'], number.raw];
+    const { rows } = await pgPool(this.ds).query<PreviousCallRow>({
+      name,
+      text: `SELECT id, started_at AS "startedAt", direction, outcome, agent_name AS "agentName",
+  talk_seconds AS "talkSeconds"
+FROM comm_events
+WHERE (${columns[0]} = $1 OR ${columns[1]} = $1) AND status = 'complete' AND outcome IS NOT NULL
+ORDER BY started_at DESC, id DESC
+LIMIT $2`,
+      values: [value, limit],
+    });
+    return rows;
   }
 
   async get(id: string): Promise<CommEventRecord | undefined> {

@@ -17,6 +17,7 @@ import {
   type CommEventRecord,
   type CommEventScope,
   CommEventsRepository,
+  type PreviousCallRow,
 } from './comm-events.repository.js';
 
 const DEFAULT_LIMIT = 50;
@@ -49,9 +50,9 @@ export class CommEventsService {
       limit: limit + 1,
     };
     if (q.number !== undefined) {
-      const n = normalizePhone(q.number.trim(), this.config.phone.defaultCountry);
-      if (n.e164) filter.numberE164 = n.e164;
-      else filter.numberRaw = q.number.trim();
+      const n = this.number(q.number);
+      if ('e164' in n) filter.numberE164 = n.e164;
+      else filter.numberRaw = n.raw;
     }
     const rows = await this.repo.list(filter, await this.scope(p));
     const page = rows.slice(0, limit);
@@ -60,6 +61,20 @@ export class CommEventsService {
       items: page.map((r) => CommEventDto.from(r)),
       nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
     };
+  }
+
+  /**
+   * The last completed calls with a number (as the caller or the one called), newest first, for
+   * other modules (no scoping: an operator's popup shows them for the call offered to them).
+   */
+  async previousCalls(number: string, limit: number): Promise<PreviousCallRow[]> {
+    return this.repo.previousCalls(this.number(number), limit);
+  }
+
+  /** A number as the rows hold it: E.164 when it parses, else as written. */
+  private number(text: string): { e164: string } | { raw: string } {
+    const n = normalizePhone(text.trim(), this.config.phone.defaultCountry);
+    return n.e164 ? { e164: n.e164 } : { raw: text.trim() };
   }
 
   /**

@@ -1,12 +1,8 @@
 import type { PreviousCall } from '../../../client/operator-protocol.js';
-import type { Principal } from '../../auth/principal.js';
 import type { CallEventsBus, CommEventSavedEvent } from '../../calls/call-events.bus.js';
-import type { CommEventQueryDto } from '../../calls/comm-events/comm-event.dto.js';
 import type { CommEventsService } from '../../calls/comm-events/comm-events.service.js';
 import type { OperatorCommEvents } from './operator-ports.js';
 
-/** The gateway reads the history as an admin would; what reaches an operator is its own decision. */
-const GATEWAY: Principal = { kind: 'api-key', role: 'admin', keyId: 'operator-gateway' };
 /** Most calls waiting for their CommEvent at once; past it, a call gets only the one lookup. */
 export const MAX_COMM_EVENT_WAITERS = 5_000;
 /** CommEvent ids remembered from 'comm-event.saved' (a row is saved when its call starts). */
@@ -71,21 +67,14 @@ export class CommEventsOperatorAdapter implements OperatorCommEvents {
   }
 
   async previousCalls(number: string, limit: number): Promise<PreviousCall[]> {
-    const { items } = await this.service.list(GATEWAY, {
-      number,
-      limit: limit + 5,
-    } satisfies Partial<CommEventQueryDto> as CommEventQueryDto);
-    return items
-      .filter((i) => i.status === 'complete' && i.outcome !== null)
-      .slice(0, limit)
-      .map((i) => ({
-        commEventId: i.id,
-        startedAt: i.startedAt,
-        direction: i.direction,
-        outcome: i.outcome!,
-        agentName: i.agentName,
-        talkSeconds: i.talkSeconds ?? 0,
-      }));
+    return (await this.service.previousCalls(number, limit)).map((r) => ({
+      commEventId: r.id,
+      startedAt: r.startedAt.toISOString(),
+      direction: r.direction,
+      outcome: r.outcome,
+      agentName: r.agentName,
+      talkSeconds: r.talkSeconds ?? 0,
+    }));
   }
 
   /** Stops listening and answers every waiting call with null. */

@@ -56,7 +56,7 @@ describe('TtlCache', () => {
     expect(await fresh).toBe('dave');
   });
 
-  it('fresh refuses a stale answer; null answers, failed reloads and dropped keys are not served stale', async () => {
+  it('fresh reads again but shares a load under way; null answers, failed reloads and dropped keys are not served stale', async () => {
     let now = 0;
     const cache = new TtlCache<string | null>({
       ttlMs: 1_000,
@@ -68,6 +68,13 @@ describe('TtlCache', () => {
     await cache.get('n', () => Promise.resolve(null));
     now = 2_000;
     expect(await cache.get('a', () => Promise.resolve('anna'), true)).toBe('anna');
+    now = 2_500; // within the ttl, yet read again
+    expect(await cache.get('a', () => Promise.resolve('anna'), true)).toBe('anna');
+    let release: (v: string) => void = () => undefined;
+    const loading = cache.get('b', () => new Promise<string>((r) => (release = r)), true);
+    const shared = cache.get('b', () => Promise.resolve('not read'), true); // a load under way is shared
+    release('bob');
+    expect([await loading, await shared]).toEqual(['bob', 'bob']);
     expect(await cache.get('n', () => Promise.resolve('nina'))).toBe('nina');
     now = 4_000;
     expect(await cache.get('a', () => Promise.reject(new Error('db down')))).toBe('anna');

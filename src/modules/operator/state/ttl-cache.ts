@@ -42,11 +42,14 @@ export class TtlCache<V> {
     this.now = opts.now ?? Date.now;
   }
 
-  /** The answer for key; `fresh` refuses a stale one (reads it again and waits, as without staleMs). */
+  /**
+   * The answer for key. `fresh`: an answer already read is not used, only a load still under way is
+   * shared (what is true now, e.g. for a new call of a number whose last call just ended).
+   */
   get(key: string, load: () => Promise<V>, fresh = false): Promise<V> {
     const now = this.now();
     const hit = this.entries.get(key);
-    if (hit && hit.expiresAt > now) return hit.value;
+    if (hit && hit.expiresAt > now && !(fresh && hit.settled)) return hit.value;
     if (!fresh && hit?.settled && hit.settled.v !== null && hit.expiresAt + this.staleMs > now) {
       if (!hit.refreshing) this.refresh(key, hit, load);
       return hit.value;
