@@ -6,14 +6,16 @@
  * variables they read; an exclude filter then drops the device states nobody reads.
  * docs/ASTERISK.md shows the same list as a manager.conf `eventfilter` for operators.
  */
-export const EVENT_CLASSES = 'call,agent,dialplan';
+export const EVENT_CLASSES = 'call,agent,dialplan,user';
 
 /**
  * Exactly the events something here reads: CallTracker's handlers, CallChannels (Rename) and the
- * click-to-call tracker (OriginateResponse). Bridge*, Newstate, NewConnectedLine, MixMonitor* and
- * Cdr are left out on purpose: nothing folds them, and in a busy hour they were a fifth of the
- * stream (bench:popup: 29,000 of 134,000 frames), each one read, parsed and dropped on the path
- * every popup waits behind. Add an event here together with the code that reads it.
+ * click-to-call tracker (OriginateResponse); and UserEvent, which only a dialplan that calls
+ * UserEvent() sends (the ingest-lease and fault tests mark the stream with it). Bridge*, Newstate,
+ * NewConnectedLine, MixMonitor* and Cdr are left out on purpose: nothing folds them, and in a busy
+ * hour they were a fifth of the stream (bench:popup: 29,000 of 134,000 frames), each one read,
+ * parsed and dropped on the path every popup waits behind. Add an event here together with the
+ * code that reads it.
  */
 export const TRACKED_EVENTS = [
   'Newchannel',
@@ -43,6 +45,7 @@ export const TRACKED_EVENTS = [
   'QueueMemberRinginuse',
   'ExtensionStatus',
   'DeviceStateChange',
+  'UserEvent',
 ] as const;
 
 /** VarSet events pass only for these variables (the recording file, our own CRM_* variables, dial outcome). */
