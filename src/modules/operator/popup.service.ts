@@ -49,13 +49,13 @@ export class PopupService {
     staleMs: 60_000,
     maxEntries: 5_000,
   });
-  /** Calls that looked their number up already (oldest first out). */
-  private readonly looked = new Set<string>();
   private readonly historyCache = new TtlCache<PreviousCall[]>({
     ttlMs: 5_000,
     staleMs: 60_000,
     maxEntries: 5_000,
   });
+  /** Calls that looked their number up already (oldest first out). */
+  private readonly looked = new Set<string>();
 
   constructor(
     private readonly contacts: ContactsService,
