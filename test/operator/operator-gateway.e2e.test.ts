@@ -33,6 +33,14 @@ describe('Operator gateway (/operator) against the PBX simulator', () => {
   };
   const originates = () =>
     lab.sim.actionsReceived.filter((a) => header(a, 'action')?.toLowerCase() === 'originate');
+  /** The recorded queue call's CommEvent (its caller's number), once it is complete. */
+  const completedQueueCall = (linkedid: string) =>
+    until('the call recorded complete', async () => {
+      const list = await call(lab.app, 'GET', `/api/v1/comm-events?number=%2B79161234567&limit=20`);
+      return (list.body.items as Record<string, unknown>[]).find(
+        (i) => i.linkedid === linkedid && i.status === 'complete',
+      );
+    });
 
   beforeAll(async () => {
     lab = await startOperatorLab({ OPERATOR_ORIGINS: 'https://crm.example.com' });
@@ -206,12 +214,7 @@ describe('Operator gateway (/operator) against the PBX simulator', () => {
       await alice.waitFor('snapshot');
       const first = queueCall.linkedid(++pass);
       queueCall.play(pass)();
-      const earlier = await until('the first call recorded', async () => {
-        const list = await call(lab.app, 'GET', `/api/v1/comm-events?number=%2B79161234567&limit=20`);
-        return (list.body.items as Record<string, unknown>[]).find(
-          (i) => i.linkedid === first && i.status === 'complete',
-        );
-      });
+      const earlier = await completedQueueCall(first);
       const second = queueCall.linkedid(++pass);
       queueCall.play(pass)();
       const offered = await alice.waitFor('call:offered', (e) => e.callId === `${lab.pbxId}:${second}`);
@@ -237,12 +240,7 @@ describe('Operator gateway (/operator) against the PBX simulator', () => {
       const linkedid = queueCall.linkedid(++pass);
       const callId = `${lab.pbxId}:${linkedid}`;
       queueCall.play(pass)();
-      await until('the call to end', async () => {
-        const list = await call(lab.app, 'GET', `/api/v1/comm-events?number=%2B79161234567&limit=20`);
-        return (list.body.items as { linkedid: string; status: string }[]).some(
-          (i) => i.linkedid === linkedid && i.status === 'complete',
-        );
-      });
+      await completedQueueCall(linkedid);
       const again = as(lab.bob.token, { lastSeq: before });
       await connected(again);
       const retracted = await again.waitFor('call:retracted', (e) => e.callId === callId);
