@@ -1,4 +1,5 @@
 import {
+  call,
   CallPlayer,
   connected,
   handPhoneOver,
@@ -6,6 +7,7 @@ import {
   recorder,
   type Recorder,
   startOperatorLab,
+  until,
 } from './operator-test-kit.js';
 
 /**
@@ -57,5 +59,44 @@ describe('Operator gateway after a directory change', () => {
     await carol.waitFor('call:offered', (e) => e.callId === second && e.extension === '1001');
     await carol.waitFor('call:ended', (e) => e.callId === second && e.userId === lab.carol.id);
     expect(alice.events.filter((e) => e.event?.callId === second)).toEqual([]);
+  });
+
+  it('a phone nobody owned pops up for the user it is given to on the next call', async () => {
+    const bob = recorder(lab.app.url, { token: lab.bob.token });
+    open.push(bob);
+    await connected(bob);
+    await bob.waitFor('snapshot');
+    const logoff = `/api/v1/groups/${lab.support.id}/members/${lab.bob.id}/logoff`;
+    expect((await call(lab.app, 'POST', logoff)).status).toBe(200);
+    const peers = await call(lab.app, 'GET', `/api/v1/peers?userId=${lab.bob.id}`);
+    const phone = (peers.body.items as { id: string; extension: string }[]).find(
+      (p) => p.extension === '1002',
+    )!;
+    expect((await call(lab.app, 'DELETE', `/api/v1/peers/${phone.id}`)).status).toBe(204);
+    await bob.waitFor('agent:status', (e) => e.extension === null);
+
+    // 1002 rings while nobody owns it: the gateway keeps "nobody" while it hears every change.
+    const third = `${lab.pbxId}:${queueCall.linkedid(3)}`;
+    queueCall.play(3)();
+    await until('the third call recorded', async () => {
+      const list = await call(lab.app, 'GET', '/api/v1/comm-events?number=%2B79161234567&limit=20');
+      return (list.body.items as { linkedid: string; status: string }[]).some(
+        (e) => e.linkedid === queueCall.linkedid(3) && e.status === 'complete',
+      );
+    });
+    expect(bob.events.filter((e) => e.event?.callId === third)).toEqual([]);
+
+    // Given back to Bob: that change drops "nobody", and the next call's popup is his.
+    const given = await call(lab.app, 'POST', '/api/v1/peers', {
+      userId: lab.bob.id,
+      extension: '1002',
+      dialInterface: 'Local/1002@phones/n',
+      stateInterface: 'Custom:1002',
+    });
+    expect(given.status).toBe(201);
+    await bob.waitFor('agent:status', (e) => e.extension === '1002');
+    const fourth = `${lab.pbxId}:${queueCall.linkedid(4)}`;
+    queueCall.play(4)();
+    await bob.waitFor('call:offered', (e) => e.callId === fourth && e.extension === '1002');
   });
 });

@@ -59,17 +59,19 @@ export class OperatorEventsService implements OnApplicationShutdown {
   private readonly chain = new KeyedChain();
   /**
    * Directory changes drop what they touch at once (directoryChanged), so the ttl only bounds a
-   * missed notification; past it the answer is still used for a popup while it is read again.
-   * A phone nobody owns yet may be given to someone any moment: "nobody" is not kept.
+   * missed notification (OperatorPorts.directoryTtlMs); past it the answer is still used for a popup
+   * while it is read again. A phone nobody owns yet may be given to someone any moment: "nobody"
+   * is kept only while every change is heard (each one drops all the "nobody" answers: it does
+   * not say which phones it gave).
    */
   private readonly userOfExtension = new TtlCache<string | null>({
-    ttlMs: 30_000,
+    ttlMs: () => this.ports.directoryTtlMs(30_000),
     staleMs: 30_000,
     maxEntries: 50_000,
-    nullTtlMs: 0,
+    nullTtlMs: () => this.ports.directoryTtlMs(0),
   });
   private readonly supervisorsOf = new TtlCache<string[]>({
-    ttlMs: 60_000,
+    ttlMs: () => this.ports.directoryTtlMs(60_000),
     staleMs: 60_000,
     maxEntries: 50_000,
   });
@@ -501,7 +503,7 @@ export class OperatorEventsService implements OnApplicationShutdown {
       this.agents.forget(null);
     } else {
       const changed = new Set(users);
-      this.userOfExtension.deleteWhere((_, owner) => owner !== null && changed.has(owner));
+      this.userOfExtension.deleteWhere((_, owner) => owner === null || changed.has(owner));
       this.supervisorsOf.deleteWhere((agent, sups) => changed.has(agent) || sups.some((s) => changed.has(s)));
       for (const u of users) this.agents.forget(u);
     }

@@ -29,7 +29,11 @@ const NO_DIRECTORY: OperatorDirectory = {
   groupOfQueue: unavailable,
   setPaused: unavailable,
   onUsersChanged: () => () => undefined,
+  hearsChanges: () => false,
 };
+
+/** How long an answer read from the directory is kept while every change of it is heard. */
+const HEARD_DIRECTORY_TTL_MS = 10 * 60_000;
 
 /**
  * Binds the gateway's ports once the app is built (the same pattern as the calls module's
@@ -43,6 +47,15 @@ const NO_DIRECTORY: OperatorDirectory = {
 export class OperatorPorts implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(OperatorPorts.name);
   directory: OperatorDirectory = NO_DIRECTORY;
+
+  /**
+   * The ttl of an answer read from the directory: while every change is heard, a change drops
+   * what it touches at once and the answer is kept up to 10 min (the ttl then only bounds a
+   * notification lost on a half-open connection); else `unheardMs`, for answers of any age.
+   */
+  directoryTtlMs(unheardMs: number): number {
+    return this.directory.hearsChanges() ? HEARD_DIRECTORY_TTL_MS : unheardMs;
+  }
   commEvents: OperatorCommEvents = NO_COMM_EVENTS;
   calls: CallsService | undefined;
   bus: CallEventsBus | undefined;

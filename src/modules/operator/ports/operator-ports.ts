@@ -55,6 +55,8 @@ export interface OperatorDirectory {
    * changed); answers the unsubscribe.
    */
   onUsersChanged(fn: (users: readonly string[] | null) => void): () => void;
+  /** True while onUsersChanged hears every change (the directory's LISTEN connection is up). */
+  hearsChanges(): boolean;
 }
 
 export interface OperatorCommEvents {

@@ -21,6 +21,31 @@ describe('TtlCache', () => {
     expect(await cache.get('a', load('anna'))).toBe('anna');
   });
 
+  it('asks a ttl function at each read: an answer kept under a long ttl is read again once it is short', async () => {
+    let now = 0;
+    let heard = true;
+    let loads = 0;
+    const cache = new TtlCache<string | null>({
+      ttlMs: () => (heard ? 600_000 : 30_000),
+      nullTtlMs: () => (heard ? 600_000 : 0),
+      maxEntries: 10,
+      now: () => now,
+    });
+    const load = (v: string | null) => () => (loads++, Promise.resolve(v));
+    await cache.get('1001', load('alice'));
+    await cache.get('1009', load(null));
+    now = 100_000;
+    expect(await cache.get('1001', load('bob'))).toBe('alice');
+    expect(await cache.get('1009', load('dan'))).toBeNull();
+    expect(loads).toBe(2);
+    heard = false; // notifications stopped: the 100 s old answers are past the short ttls
+    expect(await cache.get('1001', load('bob'))).toBe('bob');
+    expect(await cache.get('1009', load('dan'))).toBe('dan');
+    expect(loads).toBe(4);
+    now = 120_000;
+    expect(await cache.get('1001', load('carol'))).toBe('bob');
+  });
+
   it('deleteWhere drops the answers picked and those still loading, and keeps the rest', async () => {
     const cache = new TtlCache<string>({ ttlMs: 60_000, maxEntries: 10 });
     let release: (v: string) => void = () => undefined;

@@ -6,10 +6,15 @@
  * With staleMs, an answer past its ttl but younger than ttl + staleMs is still answered at once
  * while one reload runs behind it (stale-while-revalidate): a popup never waits for PostgreSQL
  * just because a phone's owner was last read 31 s ago. Null answers are never served stale.
+ *
+ * The ttls may be functions, asked at every read: the directory's caches trust their answers longer
+ * while its change notifications flow, and fall back to the short ttl (for answers of any age)
+ * as soon as they stop.
  */
 interface Entry<V> {
   value: Promise<V>;
-  expiresAt: number;
+  /** When the load started (for a null answer: when it came). */
+  at: number;
   /** The answer, once loaded. */
   settled?: { v: V };
   /** A reload of this expired answer is under way. */
@@ -17,28 +22,29 @@ interface Entry<V> {
 }
 
 export interface TtlCacheOptions {
-  ttlMs: number;
+  ttlMs: number | (() => number);
   maxEntries: number;
   /** How long past its ttl an answer may still be served while it is read again. Default 0. */
   staleMs?: number;
   /** How long a null answer is kept (a negative answer usually goes stale sooner). Default ttlMs. */
-  nullTtlMs?: number;
+  nullTtlMs?: number | (() => number);
   now?: () => number;
 }
 
 export class TtlCache<V> {
   private readonly entries = new Map<string, Entry<V>>();
-  private readonly ttlMs: number;
+  private readonly ttlMs: () => number;
   private readonly maxEntries: number;
   private readonly staleMs: number;
-  private readonly nullTtlMs: number;
+  private readonly nullTtlMs: () => number;
   private readonly now: () => number;
 
   constructor(opts: TtlCacheOptions) {
-    this.ttlMs = opts.ttlMs;
+    const asFunction = (ms: number | (() => number)) => (typeof ms === 'number' ? () => ms : ms);
+    this.ttlMs = asFunction(opts.ttlMs);
     this.maxEntries = opts.maxEntries;
     this.staleMs = opts.staleMs ?? 0;
-    this.nullTtlMs = opts.nullTtlMs ?? opts.ttlMs;
+    this.nullTtlMs = asFunction(opts.nullTtlMs ?? opts.ttlMs);
     this.now = opts.now ?? Date.now;
   }
 
@@ -49,8 +55,10 @@ export class TtlCache<V> {
   get(key: string, load: () => Promise<V>, fresh = false): Promise<V> {
     const now = this.now();
     const hit = this.entries.get(key);
-    if (hit && hit.expiresAt > now && !(fresh && hit.settled)) return hit.value;
-    if (!fresh && hit?.settled && hit.settled.v !== null && hit.expiresAt + this.staleMs > now) {
+    const age = hit ? now - hit.at : 0;
+    const ttl = hit?.settled?.v === null ? this.nullTtlMs() : this.ttlMs();
+    if (hit && age < ttl && !(fresh && hit.settled)) return hit.value;
+    if (!fresh && hit?.settled && hit.settled.v !== null && age < ttl + this.staleMs) {
       if (!hit.refreshing) this.refresh(key, hit, load);
       return hit.value;
     }
@@ -83,12 +91,12 @@ export class TtlCache<V> {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
-    const entry: Entry<V> = { value, expiresAt: now + this.ttlMs };
+    const entry: Entry<V> = { value, at: now };
     this.entries.set(key, entry);
     value.then(
       (v) => {
         entry.settled = { v };
-        if (v === null && this.entries.get(key) === entry) entry.expiresAt = this.now() + this.nullTtlMs;
+        if (v === null) entry.at = this.now();
       },
       () => {
         if (this.entries.get(key) === entry) this.entries.delete(key);
