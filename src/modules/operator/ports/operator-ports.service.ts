@@ -47,6 +47,13 @@ const HEARD_DIRECTORY_TTL_MS = 10 * 60_000;
 export class OperatorPorts implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(OperatorPorts.name);
   directory: OperatorDirectory = NO_DIRECTORY;
+  commEvents: OperatorCommEvents = NO_COMM_EVENTS;
+  calls: CallsService | undefined;
+  bus: CallEventsBus | undefined;
+  private adapter: CommEventsOperatorAdapter | undefined;
+  private readonly bootstrapHooks: (() => void)[] = [];
+
+  constructor(private readonly moduleRef: ModuleRef) {}
 
   /**
    * The ttl of an answer read from the directory: while every change is heard, a change drops
@@ -56,13 +63,6 @@ export class OperatorPorts implements OnApplicationBootstrap, OnModuleDestroy {
   directoryTtlMs(unheardMs: number): number {
     return this.directory.hearsChanges() ? HEARD_DIRECTORY_TTL_MS : unheardMs;
   }
-  commEvents: OperatorCommEvents = NO_COMM_EVENTS;
-  calls: CallsService | undefined;
-  bus: CallEventsBus | undefined;
-  private adapter: CommEventsOperatorAdapter | undefined;
-  private readonly bootstrapHooks: (() => void)[] = [];
-
-  constructor(private readonly moduleRef: ModuleRef) {}
 
   /** Runs `fn` once the ports are bound (subscribers to the bus register here). */
   whenBound(fn: () => void): void {
