@@ -86,9 +86,28 @@ describe('ExtensionOwners (real PostgreSQL)', () => {
     expect((await dir.usersByExtension(key)).get(extensionKey(pbx, '1004'))).toBe(user.sam);
   });
 
+  it('remembers a phone nobody has while told to (changes heard), until a change forgets it', async () => {
+    const dir = new ExtensionOwners(
+      ds,
+      () => 600_000,
+      () => 600_000,
+    );
+    const key = [{ pbxId: pbx, extension: '1005' }];
+    const before = queries;
+    expect((await dir.usersByExtension(key)).size).toBe(0);
+    expect((await dir.usersByExtension(key)).size).toBe(0);
+    expect(queries - before).toBe(1);
+    await ds.query(
+      `INSERT INTO directory_peers (pbx_id, user_id, extension, dial_interface) VALUES ($1, $2, '1005', 'Local/1005@phones/n')`,
+      [pbx, user.sam],
+    );
+    dir.forget([user.sam]); // what DirectoryChanges tells it: the change names Sam, not 1005
+    expect((await dir.usersByExtension(key)).get(extensionKey(pbx, '1005'))).toBe(user.sam);
+  });
+
   it('sees a phone handed to someone else once the answer has aged', async () => {
-    const fresh = new ExtensionOwners(ds, 0);
-    const cached = new ExtensionOwners(ds, 60_000);
+    const fresh = new ExtensionOwners(ds, () => 0);
+    const cached = new ExtensionOwners(ds, () => 60_000);
     const key = [{ pbxId: pbx, extension: '1003' }];
     expect((await cached.usersByExtension(key)).get(extensionKey(pbx, '1003'))).toBe(user.carol);
     await ds.query(`UPDATE directory_peers SET user_id = $1 WHERE extension = '1003'`, [user.sam]);

@@ -10,6 +10,8 @@ import { MetricsService } from '../metrics/metrics.service.js';
 const CHANNEL = 'switchboard_directory';
 /** More users than this in one change are announced as "everything" (and a payload stays small). */
 const MAX_USERS_PER_CHANGE = 100;
+/** How long a cache of the directory keeps an answer while every change is heard. */
+const HEARD_CACHE_TTL_MS = 10 * 60_000;
 const RETRY_FIRST_MS = 1_000;
 const RETRY_MAX_MS = 10_000;
 
@@ -60,6 +62,15 @@ export class DirectoryChanges implements OnApplicationBootstrap, OnApplicationSh
   /** True while the LISTEN connection is up. */
   get listening(): boolean {
     return this.up;
+  }
+
+  /**
+   * How long a cache of the directory may keep an answer: while every change is heard, a change
+   * drops what it touches at once, and the ttl only bounds a notification lost on a half-open
+   * connection (10 min); else `unheardMs`, for answers of any age.
+   */
+  cacheTtlMs(unheardMs: number): number {
+    return this.up ? HEARD_CACHE_TTL_MS : unheardMs;
   }
 
   /** Calls `fn` on every change (on this instance or another); answers the unsubscribe. */

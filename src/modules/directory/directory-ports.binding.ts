@@ -72,7 +72,7 @@ export const directoryPortProviders: Provider[] = [
       setPaused: (actor: Principal, userId: string, paused: boolean, reason: string | undefined) =>
         directory.setPausedEverywhere(actor, userId, paused, reason),
       onUsersChanged: (fn: (users: readonly string[] | null) => void) => changes.onChange(fn),
-      hearsChanges: () => changes.listening,
+      cacheTtlMs: (unheardMs: number) => changes.cacheTtlMs(unheardMs),
     }),
   },
 ];

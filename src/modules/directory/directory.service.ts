@@ -12,7 +12,7 @@ import { Group, type PopupSettings } from './groups/group.entity.js';
 import { type MemberRole, Membership } from './members/membership.entity.js';
 import { MembershipsService } from './members/memberships.service.js';
 import type { PbxExtension } from '../../common/pbx-extension.js';
-import { ExtensionOwners } from './peers/extension-owners.js';
+import { EXTENSION_OWNER_TTL_MS, ExtensionOwners } from './peers/extension-owners.js';
 import { Peer } from './peers/peer.entity.js';
 import { pgPool } from '../../database/pg-pool.js';
 
@@ -127,7 +127,11 @@ export class DirectoryService {
     private readonly membershipsService: MembershipsService,
     changes: DirectoryChanges,
   ) {
-    this.owners = new ExtensionOwners(db);
+    this.owners = new ExtensionOwners(
+      db,
+      () => changes.cacheTtlMs(EXTENSION_OWNER_TTL_MS),
+      () => changes.cacheTtlMs(0),
+    );
     changes.onChange((users) => this.owners.forget(users));
   }
 

@@ -27,7 +27,7 @@ export class AgentStatusService {
   private readonly names = new Map<string, string>();
   private readonly lastSent = new Map<string, string>();
   private readonly directory = new TtlCache<DirectoryView>({
-    ttlMs: () => this.ports.directoryTtlMs(60_000),
+    ttlMs: () => this.ports.directory.cacheTtlMs(60_000),
     staleMs: 60_000,
     maxEntries: MAX_USERS,
   });

@@ -59,19 +59,19 @@ export class OperatorEventsService implements OnApplicationShutdown {
   private readonly chain = new KeyedChain();
   /**
    * Directory changes drop what they touch at once (directoryChanged), so the ttl only bounds a
-   * missed notification (OperatorPorts.directoryTtlMs); past it the answer is still used for a popup
+   * missed notification (DirectoryChanges.cacheTtlMs); past it the answer is still used for a popup
    * while it is read again. A phone nobody owns yet may be given to someone any moment: "nobody"
    * is kept only while every change is heard (each one drops all the "nobody" answers: it does
    * not say which phones it gave).
    */
   private readonly userOfExtension = new TtlCache<string | null>({
-    ttlMs: () => this.ports.directoryTtlMs(30_000),
+    ttlMs: () => this.ports.directory.cacheTtlMs(30_000),
     staleMs: 30_000,
     maxEntries: 50_000,
-    nullTtlMs: () => this.ports.directoryTtlMs(0),
+    nullTtlMs: () => this.ports.directory.cacheTtlMs(0),
   });
   private readonly supervisorsOf = new TtlCache<string[]>({
-    ttlMs: () => this.ports.directoryTtlMs(60_000),
+    ttlMs: () => this.ports.directory.cacheTtlMs(60_000),
     staleMs: 60_000,
     maxEntries: 50_000,
   });

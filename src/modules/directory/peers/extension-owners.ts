@@ -1,7 +1,10 @@
 import type { DataSource } from 'typeorm';
 import { extensionKey, type PbxExtension } from '../../../common/pbx-extension.js';
 
-/** How long a found extension -> user answer is reused: a phone handed to someone else is seen within this. */
+/**
+ * How long a found extension -> user answer is reused while directory changes are not heard: a
+ * phone handed to someone else is seen within this.
+ */
 export const EXTENSION_OWNER_TTL_MS = 5_000;
 /** Most answers kept; the oldest go first. */
 const MAX_CACHED = 10_000;
@@ -10,27 +13,32 @@ const MAX_CACHED = 10_000;
  * Extension -> user (the owner of the peer, active or not), one query for whatever a batch asks
  * that was not found in the last few seconds. The CommEvent writer and the operator events ask for
  * the same few agents over and over, every query costs about a millisecond of the event loop, and
- * phones change owner rarely. An extension without a peer is asked again each time, so a phone
- * added a moment ago counts at once.
+ * phones change owner rarely. The ttls are asked at each read (DirectoryChanges.cacheTtlMs: long
+ * while every change is heard, since a change drops what it touches). An extension without a peer
+ * is asked again each time unless `unknownTtlMs` says otherwise, and then every change forgets it
+ * (a change names users, not the phones they were given): a phone added a moment ago counts at once.
  */
 export class ExtensionOwners {
-  /** key -> user id and when it was read; oldest first. */
-  private readonly cache = new Map<string, { userId: string; at: number }>();
+  /** key -> user id (null: nobody's) and when it was read; oldest first. */
+  private readonly cache = new Map<string, { userId: string | null; at: number }>();
 
   constructor(
     private readonly db: DataSource,
-    private readonly ttlMs = EXTENSION_OWNER_TTL_MS,
+    private readonly ttlMs: () => number = () => EXTENSION_OWNER_TTL_MS,
+    private readonly unknownTtlMs: () => number = () => 0,
   ) {}
 
   async usersByExtension(keys: readonly PbxExtension[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
     const now = Date.now();
     const missing = new Map<string, PbxExtension>();
+    const ttl = this.ttlMs();
+    const unknownTtl = this.unknownTtlMs();
     for (const k of keys) {
       const key = extensionKey(k.pbxId, k.extension);
       const hit = this.cache.get(key);
-      if (hit !== undefined && now - hit.at < this.ttlMs) found.set(key, hit.userId);
-      else missing.set(key, k);
+      if (hit === undefined || now - hit.at >= (hit.userId === null ? unknownTtl : ttl)) missing.set(key, k);
+      else if (hit.userId !== null) found.set(key, hit.userId);
     }
     if (missing.size === 0) return found;
     const asked = [...missing.values()];
@@ -45,17 +53,19 @@ export class ExtensionOwners {
       found.set(key, r.userId);
       this.remember(key, r.userId, now);
     }
+    if (unknownTtl > 0) for (const key of missing.keys()) if (!found.has(key)) this.remember(key, null, now);
     return found;
   }
 
-  /** The directory changed for these users (null: for anyone): their phones are read again. */
+  /** The directory changed for these users (null: for anyone): their phones, and phones nobody had, are read again. */
   forget(users: readonly string[] | null): void {
     if (users === null) return this.cache.clear();
     const changed = new Set(users);
-    for (const [key, hit] of this.cache) if (changed.has(hit.userId)) this.cache.delete(key);
+    for (const [key, hit] of this.cache)
+      if (hit.userId === null || changed.has(hit.userId)) this.cache.delete(key);
   }
 
-  private remember(key: string, userId: string, at: number): void {
+  private remember(key: string, userId: string | null, at: number): void {
     this.cache.delete(key);
     if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(key, { userId, at });

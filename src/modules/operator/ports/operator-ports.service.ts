@@ -29,11 +29,8 @@ const NO_DIRECTORY: OperatorDirectory = {
   groupOfQueue: unavailable,
   setPaused: unavailable,
   onUsersChanged: () => () => undefined,
-  hearsChanges: () => false,
+  cacheTtlMs: (unheardMs: number) => unheardMs,
 };
-
-/** How long an answer read from the directory is kept while every change of it is heard. */
-const HEARD_DIRECTORY_TTL_MS = 10 * 60_000;
 
 /**
  * Binds the gateway's ports once the app is built (the same pattern as the calls module's
@@ -54,15 +51,6 @@ export class OperatorPorts implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly bootstrapHooks: (() => void)[] = [];
 
   constructor(private readonly moduleRef: ModuleRef) {}
-
-  /**
-   * The ttl of an answer read from the directory: while every change is heard, a change drops
-   * what it touches at once and the answer is kept up to 10 min (the ttl then only bounds a
-   * notification lost on a half-open connection); else `unheardMs`, for answers of any age.
-   */
-  directoryTtlMs(unheardMs: number): number {
-    return this.directory.hearsChanges() ? HEARD_DIRECTORY_TTL_MS : unheardMs;
-  }
 
   /** Runs `fn` once the ports are bound (subscribers to the bus register here). */
   whenBound(fn: () => void): void {

@@ -55,8 +55,11 @@ export interface OperatorDirectory {
    * changed); answers the unsubscribe.
    */
   onUsersChanged(fn: (users: readonly string[] | null) => void): () => void;
-  /** True while onUsersChanged hears every change (the directory's LISTEN connection is up). */
-  hearsChanges(): boolean;
+  /**
+   * How long an answer read here may be kept: long while onUsersChanged hears every change (the
+   * directory's LISTEN connection is up), else `unheardMs`.
+   */
+  cacheTtlMs(unheardMs: number): number;
 }
 
 export interface OperatorCommEvents {
