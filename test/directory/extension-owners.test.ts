@@ -105,6 +105,25 @@ describe('ExtensionOwners (real PostgreSQL)', () => {
     expect((await dir.usersByExtension(key)).get(extensionKey(pbx, '1005'))).toBe(user.sam);
   });
 
+  it('does not keep an answer that a change overtook', async () => {
+    const dir = new ExtensionOwners(
+      ds,
+      () => 600_000,
+      () => 600_000,
+    );
+    const key = [{ pbxId: pbx, extension: '1006' }];
+    const reading = dir.usersByExtension(key); // nobody has 1006 yet
+    dir.forget([user.sam]); // a change is heard while that query runs
+    expect((await reading).size).toBe(0);
+    await ds.query(
+      `INSERT INTO directory_peers (pbx_id, user_id, extension, dial_interface) VALUES ($1, $2, '1006', 'Local/1006@phones/n')`,
+      [pbx, user.sam],
+    );
+    const before = queries;
+    expect((await dir.usersByExtension(key)).get(extensionKey(pbx, '1006'))).toBe(user.sam);
+    expect(queries - before).toBe(1);
+  });
+
   it('sees a phone handed to someone else once the answer has aged', async () => {
     const fresh = new ExtensionOwners(ds, () => 0);
     const cached = new ExtensionOwners(ds, () => 60_000);

@@ -21,6 +21,8 @@ const MAX_CACHED = 10_000;
 export class ExtensionOwners {
   /** key -> user id (null: nobody's) and when it was read; oldest first. */
   private readonly cache = new Map<string, { userId: string | null; at: number }>();
+  /** Counts forget() calls: a query that a change overtook does not fill the cache. */
+  private changes = 0;
 
   constructor(
     private readonly db: DataSource,
@@ -42,23 +44,27 @@ export class ExtensionOwners {
     }
     if (missing.size === 0) return found;
     const asked = [...missing.values()];
+    const changes = this.changes;
     const rows = (await this.db.query(
       `SELECT p.pbx_id AS "pbxId", p.extension, p.user_id AS "userId"
        FROM unnest($1::uuid[], $2::varchar[]) AS k(pbx_id, extension)
        JOIN directory_peers p ON p.pbx_id = k.pbx_id AND p.extension = k.extension`,
       [asked.map((k) => k.pbxId), asked.map((k) => k.extension)],
     )) as { pbxId: string; extension: string; userId: string }[];
+    const current = changes === this.changes; // else the rows may predate the change
     for (const r of rows) {
       const key = extensionKey(r.pbxId, r.extension);
       found.set(key, r.userId);
-      this.remember(key, r.userId, now);
+      if (current) this.remember(key, r.userId, now);
     }
-    if (unknownTtl > 0) for (const key of missing.keys()) if (!found.has(key)) this.remember(key, null, now);
+    if (current && unknownTtl > 0)
+      for (const key of missing.keys()) if (!found.has(key)) this.remember(key, null, now);
     return found;
   }
 
   /** The directory changed for these users (null: for anyone): their phones, and phones nobody had, are read again. */
   forget(users: readonly string[] | null): void {
+    this.changes++;
     if (users === null) return this.cache.clear();
     const changed = new Set(users);
     for (const [key, hit] of this.cache)
