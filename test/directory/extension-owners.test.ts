@@ -18,6 +18,19 @@ describe('ExtensionOwners (real PostgreSQL)', () => {
 
   const one = async <T>(sql: string, params: unknown[] = []) => ((await ds.query(sql, params)) as T[])[0];
 
+  const givePhone = (userId: string, extension: string) =>
+    ds.query(
+      `INSERT INTO directory_peers (pbx_id, user_id, extension, dial_interface) VALUES ($1, $2, $3, $4)`,
+      [pbx, userId, extension, `Local/${extension}@phones/n`],
+    );
+  /** As DirectoryService builds it while the LISTEN connection is up. */
+  const whileChangesHeard = () =>
+    new ExtensionOwners(
+      ds,
+      () => 600_000,
+      () => 600_000,
+    );
+
   beforeAll(async () => {
     db = await createTestDatabase();
     ds = new DataSource(typeOrmOptions(db.url));
@@ -36,15 +49,8 @@ describe('ExtensionOwners (real PostgreSQL)', () => {
         )
       ).id;
     }
-    for (const [name, ext] of [
-      ['alice', '1001'],
-      ['carol', '1003'],
-    ]) {
-      await ds.query(
-        `INSERT INTO directory_peers (pbx_id, user_id, extension, dial_interface) VALUES ($1, $2, $3, $4)`,
-        [pbx, user[name], ext, `Local/${ext}@phones/n`],
-      );
-    }
+    await givePhone(user.alice, '1001');
+    await givePhone(user.carol, '1003');
     const query = ds.query.bind(ds);
     ds.query = ((sql: string, params?: unknown[]) => {
       queries++;
@@ -79,46 +85,29 @@ describe('ExtensionOwners (real PostgreSQL)', () => {
     const dir = new ExtensionOwners(ds);
     const key = [{ pbxId: pbx, extension: '1004' }];
     expect((await dir.usersByExtension(key)).size).toBe(0);
-    await ds.query(
-      `INSERT INTO directory_peers (pbx_id, user_id, extension, dial_interface) VALUES ($1, $2, '1004', 'Local/1004@phones/n')`,
-      [pbx, user.sam],
-    );
+    await givePhone(user.sam, '1004');
     expect((await dir.usersByExtension(key)).get(extensionKey(pbx, '1004'))).toBe(user.sam);
   });
 
   it('remembers a phone nobody has while told to (changes heard), until a change forgets it', async () => {
-    const dir = new ExtensionOwners(
-      ds,
-      () => 600_000,
-      () => 600_000,
-    );
+    const dir = whileChangesHeard();
     const key = [{ pbxId: pbx, extension: '1005' }];
     const before = queries;
     expect((await dir.usersByExtension(key)).size).toBe(0);
     expect((await dir.usersByExtension(key)).size).toBe(0);
     expect(queries - before).toBe(1);
-    await ds.query(
-      `INSERT INTO directory_peers (pbx_id, user_id, extension, dial_interface) VALUES ($1, $2, '1005', 'Local/1005@phones/n')`,
-      [pbx, user.sam],
-    );
+    await givePhone(user.sam, '1005');
     dir.forget([user.sam]); // what DirectoryChanges tells it: the change names Sam, not 1005
     expect((await dir.usersByExtension(key)).get(extensionKey(pbx, '1005'))).toBe(user.sam);
   });
 
   it('does not keep an answer that a change overtook', async () => {
-    const dir = new ExtensionOwners(
-      ds,
-      () => 600_000,
-      () => 600_000,
-    );
+    const dir = whileChangesHeard();
     const key = [{ pbxId: pbx, extension: '1006' }];
     const reading = dir.usersByExtension(key); // nobody has 1006 yet
     dir.forget([user.sam]); // a change is heard while that query runs
     expect((await reading).size).toBe(0);
-    await ds.query(
-      `INSERT INTO directory_peers (pbx_id, user_id, extension, dial_interface) VALUES ($1, $2, '1006', 'Local/1006@phones/n')`,
-      [pbx, user.sam],
-    );
+    await givePhone(user.sam, '1006');
     const before = queries;
     expect((await dir.usersByExtension(key)).get(extensionKey(pbx, '1006'))).toBe(user.sam);
     expect(queries - before).toBe(1);

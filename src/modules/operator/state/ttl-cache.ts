@@ -55,15 +55,15 @@ export class TtlCache<V> {
   get(key: string, load: () => Promise<V>, fresh = false): Promise<V> {
     const now = this.now();
     const hit = this.entries.get(key);
-    const age = hit ? now - hit.at : 0;
-    const ttl = hit?.settled?.v === null ? this.nullTtlMs() : this.ttlMs();
-    if (hit && age < ttl && !(fresh && hit.settled)) return hit.value;
-    if (!fresh && hit?.settled && hit.settled.v !== null && age < ttl + this.staleMs) {
+    if (hit === undefined) return this.store(key, load(), now);
+    const age = now - hit.at;
+    const ttl = hit.settled?.v === null ? this.nullTtlMs() : this.ttlMs();
+    if (age < ttl && !(fresh && hit.settled)) return hit.value;
+    if (!fresh && hit.settled && hit.settled.v !== null && age < ttl + this.staleMs) {
       if (!hit.refreshing) this.refresh(key, hit, load);
       return hit.value;
     }
-    if (hit) this.entries.delete(key);
-    return this.store(key, load(), now);
+    return this.store(key, load(), now); // store() replaces the entry
   }
 
   /** An answer learnt elsewhere (e.g. the phone an operator's status names), kept as if loaded now. */
